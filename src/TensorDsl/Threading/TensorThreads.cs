@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 
 namespace TensorDsl.Threading;
@@ -157,7 +158,8 @@ public static unsafe class TensorThreads
 
             if (_failure is { } failure)
             {
-                throw new AggregateException("A TensorDsl worker thread failed.", failure);
+                // Rethrow as the job threw it (an ArgumentException stays one), with the worker's stack.
+                ExceptionDispatchInfo.Throw(failure);
             }
         }
 
@@ -208,7 +210,7 @@ public static unsafe class TensorThreads
                     }
                     catch (Exception e)
                     {
-                        _failure ??= e;
+                        Interlocked.CompareExchange(ref _failure, e, null);
                     }
 
                     Interlocked.Decrement(ref _pending);

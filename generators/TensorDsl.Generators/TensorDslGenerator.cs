@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using TensorDsl.Generators.Declarations;
+using TensorDsl.Generators.Diagnostics;
+using TensorDsl.Generators.Emit;
+using TensorDsl.Generators.Emit.Cpu;
+using TensorDsl.Generators.Model;
+using TensorDsl.Generators.Shapes;
+
+namespace TensorDsl.Generators;
+
+/// <summary>
+/// The pipeline: declaration (attribute + method → <see cref="OperatorDeclaration"/>) → shape inference and
+/// validation (→ <see cref="OperatorSpec"/> and diagnostics) → one emitter per target, one file per declaring type.
+/// Diagnostics and sources flow separately so that moving code around re-reports locations without re-emitting.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class TensorDslGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
+    public const string OperatorsStep = "Operators";
+    public const string TypesStep = "DeclaringTypes";
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValueProvider<ImmutableArray<OperatorSpec>> allSpecs = default;
+        bool first = true;
+        foreach (KeyValuePair<OperatorKind, string> entry in OperatorDeclarationReader.AttributeMetadataNames)
+        {
+            OperatorKind kind = entry.Key;
+            IncrementalValuesProvider<OperatorResult> results = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    entry.Value,
+                    static (node, _) => node is MethodDeclarationSyntax,
+                    (syntaxContext, cancellationToken) => Analyze(kind, syntaxContext, cancellationToken))
+                .WithTrackingName(OperatorsStep);
+
+            context.RegisterSourceOutput(results.SelectMany(static (r, _) => r.Diagnostics), static (spc, d) => spc.ReportDiagnostic(d.ToDiagnostic()));
+
+            IncrementalValueProvider<ImmutableArray<OperatorSpec>> specs = results
+                .Where(static r => r.Spec is not null)
+                .Select(static (r, _) => r.Spec!)
+                .Collect();
+            allSpecs = first ? specs : allSpecs.Combine(specs).Select(static (pair, _) => pair.Left.AddRange(pair.Right));
+            first = false;
+        }
+
+        IncrementalValuesProvider<EquatableArray<OperatorSpec>> perType = allSpecs
+            .SelectMany(static (specs, _) => specs
+                .GroupBy(s => s.DeclaringTypeKey, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => g.OrderBy(s => s.MethodName, StringComparer.Ordinal).ToEquatableArray()))
+            .WithTrackingName(TypesStep);
+
+        context.RegisterSourceOutput(perType, static (spc, specs) => Emit(spc, specs));
+    }
+
+    private static OperatorResult Analyze(OperatorKind kind, GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ShapeInference.Infer(OperatorDeclarationReader.Read(kind, context, cancellationToken));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never throw into the compiler: an unexpected declaration becomes a diagnostic on the method.
+            LocationInfo? location = LocationInfo.From(context.TargetNode.GetLocation());
+            DiagnosticInfo diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, context.TargetSymbol.Name, e.GetType().Name + ": " + e.Message);
+            return new OperatorResult(null, new EquatableArray<DiagnosticInfo>(new[] { diagnostic }));
+        }
+    }
+
+    private static void Emit(SourceProductionContext context, EquatableArray<OperatorSpec> specs)
+    {
+        OperatorSpec first = specs[0];
+        try
+        {
+            context.AddSource(SourceFile.HintName(first, "TensorDsl"), CpuEmitter.Emit(specs.ToArray()));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, SourceFile.Describe(first), e.GetType().Name + ": " + e.Message));
+        }
+    }
+}
