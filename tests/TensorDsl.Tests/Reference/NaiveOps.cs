@@ -5,11 +5,11 @@ namespace TensorDsl.Tests.Reference;
 /// <summary>What a max-pooling window reports when it holds more than one NaN.</summary>
 public enum MaxPoolNaN
 {
-    /// <summary>The first NaN in scan order wins (once the running maximum is NaN it stays). This is the project's specification.</summary>
+    /// <summary>The first NaN in scan order wins (once the running maximum is NaN it stays).</summary>
     FirstWins,
 
     /// <summary>
-    /// Every NaN replaces the running maximum, so the last NaN in scan order wins. This is what PyTorch's CPU kernel does
+    /// Every NaN replaces the running maximum, so the last NaN in scan order wins. This is what PyTorch's CPU kernel does, and TensorDsl's specification
     /// (<c>if (val &gt; maxval || isnan(val))</c>; observed with torch 1.13 on contiguous NCHW input).
     /// </summary>
     LastWins,
@@ -380,7 +380,7 @@ public static class NaiveOps
     /// Returns y[N, C, OH, OW] and the indexes, same shape.
     /// </summary>
     public static (double[] Y, int[] Indexes) MaxPool2d(
-        double[] x, Shape4 xShape, int kh, int kw, int sh, int sw, int ph, int pw, MaxPoolNaN nan = MaxPoolNaN.FirstWins)
+        double[] x, Shape4 xShape, int kh, int kw, int sh, int sw, int ph, int pw, MaxPoolNaN nan = MaxPoolNaN.LastWins)
     {
         xShape.Check(x, nameof(x));
         Shape4 yShape = PoolOutShape(xShape, kh, kw, sh, sw, ph, pw);

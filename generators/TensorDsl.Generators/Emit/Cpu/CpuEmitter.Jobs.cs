@@ -201,7 +201,7 @@ internal static partial class CpuEmitter
         public static string MaxPoolForward(OperatorSpec s, string name)
         {
             string t = s.ElementType;
-            IndentedWriter w = Begin(s, name, "Max pooling; a task is one (n, c) plane. Padded cells are never candidates; the first maximum in row-major window order wins, and the first NaN wins outright.",
+            IndentedWriter w = Begin(s, name, "Max pooling; a task is one (n, c) plane. Padded cells are never candidates; the first maximum in row-major window order wins, and a NaN wins (the last NaN, as PyTorch).",
                 F("Image", true), F("Grid", false), F("Indexes", false, true));
             using (w.Open("public void Execute(int begin, int end)"))
             {
@@ -224,17 +224,10 @@ internal static partial class CpuEmitter
                                 {
                                     w.Line("best = value;");
                                     w.Line("bestIndex = (h * ImageWidth) + x;");
-                                    using (w.Open("if (" + t + ".IsNaN(value))"))
-                                    {
-                                        w.Line("goto Found;");
-                                    }
                                 }
                             }
                         }
 
-                        w.Outdent();
-                        w.Line("Found:");
-                        w.Indent();
                         w.Line(Add + "(ref grid, (task * GridPlane) + cell) = best;");
                         w.Line(Add + "(ref indexes, (task * GridPlane) + cell) = bestIndex;");
                     });

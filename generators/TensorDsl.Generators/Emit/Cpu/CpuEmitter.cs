@@ -135,7 +135,7 @@ internal static partial class CpuEmitter
             case OperatorKind.MaxPool2d:
             {
                 TensorParameter x = Image("x", "input"), idx = new("indexes", true, true, Dims(s, TensorShape.Grid), "argmax written by the forward"), gy = Grid("gy", "gradient of y"), gx = Image("gx", "gradient of x", false), y = Grid("y", "output", false);
-                Forward(s, w, "Max pooling: y is the largest value of each window and indexes its position h·W + w in the input plane. Padding never wins; a NaN in a window wins and propagates.", w2 =>
+                Forward(s, w, "Max pooling: y is the largest value of each window and indexes its position h·W + w in the input plane. Padding never wins; a NaN in a window wins and propagates (index of the last NaN, as PyTorch).", w2 =>
                 {
                     w2.Line("var job = new " + m + "_Forward { Image = " + P(s, 0) + ", Grid = " + P(s, 1) + ", Indexes = " + P(s, 2) + " };");
                     Run(w2, g.Batch * g.GridChannels);
