@@ -1,6 +1,6 @@
 namespace TensorDsl.OpenCL;
 
-/// <summary>Which kind of device the OpenCL runtime should pick (see <c>OpenClRuntime.PreferredDevice</c>).</summary>
+/// <summary>Which kind of device <see cref="OpenClRuntime"/> should pick (see <see cref="OpenClRuntime.PreferredDevice"/>).</summary>
 public enum OpenClDeviceKind
 {
     /// <summary>
