@@ -9,6 +9,8 @@ using TensorDsl.Generators.Declarations;
 using TensorDsl.Generators.Diagnostics;
 using TensorDsl.Generators.Emit;
 using TensorDsl.Generators.Emit.Cpu;
+using TensorDsl.Generators.Emit.Ilgpu;
+using TensorDsl.Generators.Emit.OpenCL;
 using TensorDsl.Generators.Model;
 using TensorDsl.Generators.Shapes;
 
@@ -57,7 +59,15 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
                 .Select(g => g.OrderBy(s => s.MethodName, StringComparer.Ordinal).ToEquatableArray()))
             .WithTrackingName(TypesStep);
 
-        context.RegisterSourceOutput(perType, static (spc, specs) => Emit(spc, specs));
+        context.RegisterSourceOutput(perType, static (spc, specs) => Emit(spc, specs, "TensorDsl", CpuEmitter.Emit));
+        context.RegisterSourceOutput(perType, static (spc, specs) => Emit(spc, specs, "TensorDsl.OpenCL", OpenClEmitter.Emit));
+
+        // ILGPU kernels only where the user's project references ILGPU; otherwise nothing ILGPU-related appears.
+        IncrementalValueProvider<bool> referencesIlgpu = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(IlgpuEmitter.DetectionType) is not null);
+        context.RegisterSourceOutput(
+            perType.Combine(referencesIlgpu).Where(static pair => pair.Right).Select(static (pair, _) => pair.Left),
+            static (spc, specs) => Emit(spc, specs, "TensorDsl.Ilgpu", IlgpuEmitter.Emit));
     }
 
     private static OperatorResult Analyze(OperatorKind kind, GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -75,12 +85,16 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
         }
     }
 
-    private static void Emit(SourceProductionContext context, EquatableArray<OperatorSpec> specs)
+    private static void Emit(SourceProductionContext context, EquatableArray<OperatorSpec> specs, string target, Func<IReadOnlyList<OperatorSpec>, string?> emitter)
     {
         OperatorSpec first = specs[0];
         try
         {
-            context.AddSource(SourceFile.HintName(first, "TensorDsl"), CpuEmitter.Emit(specs.ToArray()));
+            string? source = emitter(specs.ToArray());
+            if (source is not null)
+            {
+                context.AddSource(SourceFile.HintName(first, target), source);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
