@@ -27,6 +27,7 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
     /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
     public const string OperatorsStep = "Operators";
     public const string TypesStep = "DeclaringTypes";
+    public const string ModelsStep = "Models";
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -60,6 +61,15 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
             .WithTrackingName(TypesStep);
 
         context.RegisterSourceOutput(perType, static (spc, specs) => Emit(spc, specs, "TensorDsl", CpuEmitter.Emit));
+
+        IncrementalValuesProvider<ModelResult> models = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                ModelDeclarationReader.ModelAttributeName,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax or StructDeclarationSyntax,
+                static (syntaxContext, cancellationToken) => AnalyzeModel(syntaxContext, cancellationToken))
+            .WithTrackingName(ModelsStep);
+        context.RegisterSourceOutput(models.SelectMany(static (r, _) => r.Diagnostics), static (spc, d) => spc.ReportDiagnostic(d.ToDiagnostic()));
+        context.RegisterSourceOutput(models.Where(static r => r.Spec is not null).Select(static (r, _) => r.Spec!), static (spc, model) => EmitModel(spc, model));
         context.RegisterSourceOutput(perType, static (spc, specs) => Emit(spc, specs, "TensorDsl.OpenCL", OpenClEmitter.Emit));
 
         // ILGPU kernels only where the user's project references ILGPU; otherwise nothing ILGPU-related appears.
@@ -82,6 +92,32 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
             LocationInfo? location = LocationInfo.From(context.TargetNode.GetLocation());
             DiagnosticInfo diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, context.TargetSymbol.Name, e.GetType().Name + ": " + e.Message);
             return new OperatorResult(null, new EquatableArray<DiagnosticInfo>(new[] { diagnostic }));
+        }
+    }
+
+    private static ModelResult AnalyzeModel(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ModelShapeInference.Infer(ModelDeclarationReader.Read(context, cancellationToken));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LocationInfo? location = LocationInfo.From(context.TargetNode.GetLocation());
+            DiagnosticInfo diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, context.TargetSymbol.Name, e.GetType().Name + ": " + e.Message);
+            return new ModelResult(null, new EquatableArray<DiagnosticInfo>(new[] { diagnostic }));
+        }
+    }
+
+    private static void EmitModel(SourceProductionContext context, ModelSpec model)
+    {
+        try
+        {
+            context.AddSource(SourceFile.HintName(model.Namespace, model.ContainingTypes, "TensorDsl.Model"), ModelEmitter.Emit(model));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, model.ClassName, e.GetType().Name + ": " + e.Message));
         }
     }
 

@@ -48,10 +48,12 @@ internal static class OperatorDeclarationReader
             LocationInfo.From(syntax.Identifier.GetLocation()));
     }
 
-    private static EquatableArray<ContainingTypeSpec> ReadContainingTypes(IMethodSymbol method)
+    internal static EquatableArray<ContainingTypeSpec> ReadContainingTypes(IMethodSymbol method) => ReadContainingTypes(method.ContainingType);
+
+    internal static EquatableArray<ContainingTypeSpec> ReadContainingTypes(INamedTypeSymbol? innermost)
     {
         List<ContainingTypeSpec> types = new();
-        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        for (INamedTypeSymbol? type = innermost; type is not null; type = type.ContainingType)
         {
             string keyword = type.IsRecord
                 ? (type.TypeKind == TypeKind.Struct ? "record struct" : "record")
@@ -70,9 +72,11 @@ internal static class OperatorDeclarationReader
         return types.ToEquatableArray();
     }
 
-    private static string? FindNonPartialType(IMethodSymbol method, CancellationToken cancellationToken)
+    private static string? FindNonPartialType(IMethodSymbol method, CancellationToken cancellationToken) => FindNonPartialType(method.ContainingType, cancellationToken);
+
+    internal static string? FindNonPartialType(INamedTypeSymbol? innermost, CancellationToken cancellationToken)
     {
-        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        for (INamedTypeSymbol? type = innermost; type is not null; type = type.ContainingType)
         {
             foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
             {
@@ -139,13 +143,13 @@ internal static class OperatorDeclarationReader
         return null;
     }
 
-    private static EquatableArray<DeclaredArgument> ReadArguments(AttributeData attribute, AttributeSyntax? syntax)
+    internal static EquatableArray<DeclaredArgument> ReadArguments(AttributeData attribute, AttributeSyntax? syntax)
     {
         List<DeclaredArgument> arguments = new();
         foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
         {
             // A constant of the wrong type is already a compiler error; skip it rather than guess.
-            long? value = named.Value.Kind == TypedConstantKind.Primitive
+            long? value = named.Value.Kind is TypedConstantKind.Primitive or TypedConstantKind.Enum
                 ? named.Value.Value switch
                 {
                     int i => i,

@@ -83,6 +83,61 @@ internal static class DiagnosticDescriptors
         "More than one operator attribute on a method",
         "'{0}' carries both [{1}] and [{2}]; a method declares exactly one operator, so declare a second method for the other");
 
+    public static readonly DiagnosticDescriptor InvalidModelClass = Error(
+        "TDSL0100",
+        "Model must be a non-static, non-generic partial class",
+        "[Model] is on '{0}', which {1}; declare it as 'public partial class {0}' (not static, without type parameters)");
+
+    public static readonly DiagnosticDescriptor InvalidLayerProperty = Error(
+        "TDSL0101",
+        "Layer must be a partial get-only property of type Layer<T>",
+        "The layer '{0}' {1}; declare it as 'public partial Layer<float> {0} {{ get; }}' (or Layer<double>)");
+
+    public static readonly DiagnosticDescriptor InFeaturesMismatch = Error(
+        "TDSL0102",
+        "Linear layer's InFeatures disagrees with its input",
+        "'{0}' expects {1} inputs but '{2}' produces {3}; remove InFeatures (it is inferred) or set it to {4}");
+
+    public static readonly DiagnosticDescriptor LayerSizeMismatch = Error(
+        "TDSL0103",
+        "Layer size disagrees with the previous layer",
+        "'{0}' declares {1} = {2} but '{3}' produces {4}; remove {1} (sizes are inferred in a model) or set it to {4}");
+
+    public static readonly DiagnosticDescriptor ImageLayerAfterFeatures = Error(
+        "TDSL0104",
+        "Image layer after features",
+        "'{0}' ([{1}]) takes an image N×C×H×W but '{2}' produces features {3}; move '{0}' before the [Flatten] or [Linear] layer");
+
+    public static readonly DiagnosticDescriptor InvalidLayerArgument = Error(
+        "TDSL0105",
+        "Invalid layer argument",
+        "'{0}' has {1} = {2}; {3}");
+
+    public static readonly DiagnosticDescriptor LossNotLast = Error(
+        "TDSL0106",
+        "Loss must be the last layer",
+        "The loss '{0}' must be the model's last layer, but '{1}' follows it; move '{0}' to the end (a model has at most one loss)");
+
+    public static readonly DiagnosticDescriptor LossShapeMismatch = Error(
+        "TDSL0107",
+        "Loss input has the wrong shape",
+        "[SoftmaxCrossEntropy] '{0}' takes N×classes features but '{1}' produces {2}; end the network with [Flatten] and a [Linear] layer");
+
+    public static readonly DiagnosticDescriptor EmptyModel = Error(
+        "TDSL0108",
+        "Model has no layers",
+        "'{0}' is a [Model] without layers; add partial Layer<T> properties with layer attributes such as [Conv2d(OutChannels = 8, Kernel = 3)]");
+
+    public static readonly DiagnosticDescriptor MultipleLayerAttributes = Error(
+        "TDSL0109",
+        "More than one layer attribute on a property",
+        "'{0}' carries both [{1}] and [{2}]; a property declares exactly one layer");
+
+    public static readonly DiagnosticDescriptor LayerElementTypeMismatch = Error(
+        "TDSL0110",
+        "Layers mix element types",
+        "'{0}' is Layer<{1}> but '{2}' is Layer<{3}>; all layers of a model share float or double");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "TDSL0099",
         "TensorDsl generator failed",

@@ -56,7 +56,9 @@ internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
 /// <summary>
 /// Everything an emitter needs to write one operator, validated and free of Roslyn symbols, so that the pipeline
-/// caches it by value. Parameter names are the user's, in the operator's fixed parameter order.
+/// caches it by value. Parameter names are the user's, in the operator's fixed parameter order. A spec that a
+/// model layer implies rather than a user's method has <see cref="IsPartial"/> false: its forward is an ordinary
+/// private method.
 /// </summary>
 internal sealed record OperatorSpec(
     OperatorKind Kind,
@@ -69,7 +71,8 @@ internal sealed record OperatorSpec(
     bool HasBias,
     bool ToMatrix,
     bool CountIncludePad,
-    EquatableArray<string> ParameterNames)
+    EquatableArray<string> ParameterNames,
+    bool IsPartial = true)
 {
     /// <summary>The C# keyword of the element type.</summary>
     public string ElementType => Element == ElementKind.Float ? "float" : "double";

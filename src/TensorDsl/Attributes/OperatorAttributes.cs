@@ -9,7 +9,7 @@ namespace TensorDsl;
 /// y is N×OC×OH×OW with OH = (H + 2·PH − KH) / SH + 1. The build generates the body, <c>{Name}Backward</c>
 /// (gx, gW, gb), the separate <c>{Name}BackwardInput</c>/<c>Weight</c>/<c>Bias</c> parts, and <c>{Name}Shape</c> constants.
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class Conv2dAttribute : ConvolutionAttribute
 {
     /// <summary>Whether the operator adds a bias (DeZero's <c>nobias</c> is <c>Bias = false</c>). Default true.</summary>
@@ -22,7 +22,7 @@ public sealed class Conv2dAttribute : ConvolutionAttribute
 /// OH = SH·(H − 1) + KH − 2·PH + output padding; give either <see cref="OutputPadding"/> (PyTorch) or
 /// <see cref="OutHeight"/>/<see cref="OutWidth"/> (DeZero's <c>outsize</c>).
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class Deconv2dAttribute : ConvolutionAttribute
 {
     /// <summary>Whether the operator adds a bias. Default true.</summary>
@@ -61,7 +61,7 @@ public sealed class Conv2dGradWAttribute : ConvolutionAttribute
 /// Generates <c>{Name}Backward(indexes, gy, gx)</c> (Pooling2DGrad) and <c>{Name}WithIndexes(indexes, x, y)</c>
 /// (Pooling2DWithIndexes), each the other's gradient.
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class MaxPool2dAttribute : ChannelWindowAttribute
 {
 }
@@ -72,7 +72,7 @@ public sealed class MaxPool2dAttribute : ChannelWindowAttribute
 /// cells inside the image. Stride defaults to the kernel. Generates <c>{Name}Backward(gy, gx)</c>; the gradient of
 /// that backward is the forward again.
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class AvgPool2dAttribute : ChannelWindowAttribute
 {
     /// <summary>Whether padded cells count in the divisor. Default true.</summary>

@@ -30,7 +30,8 @@ internal static partial class CpuEmitter
         return SourceFile.Write(specs[0], members.ToString(), jobs.ToString());
     }
 
-    private static void EmitOperator(OperatorSpec s, IndentedWriter w, IndentedWriter jobs)
+    /// <summary>Writes one operator's members into <paramref name="w"/> and its job structs into <paramref name="jobs"/>.</summary>
+    internal static void EmitOperator(OperatorSpec s, IndentedWriter w, IndentedWriter jobs)
     {
         WindowGeometry g = s.Geometry;
         string m = s.MethodName;
@@ -229,7 +230,7 @@ internal static partial class CpuEmitter
         TensorParameter[] parameters = roles
             .Select((r, i) => new TensorParameter(s.ParameterNames[i], r.Span == Declarations.SpanKind.ReadOnlySpan, r.IsIndex, Dims(s, r.Shape), r.Meaning))
             .ToArray();
-        Write(s, w, summary, s.Modifiers + " partial void " + SourceFile.Id(s.MethodName), parameters, body);
+        Write(s, w, summary, s.Modifiers + (s.IsPartial ? " partial void " : " void ") + SourceFile.Id(s.MethodName), parameters, body);
     }
 
     /// <summary>A generated method beside the operator, named by suffix.</summary>
