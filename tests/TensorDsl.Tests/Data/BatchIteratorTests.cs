@@ -136,8 +136,20 @@ public class BatchIteratorTests
         var images = new float[64 * 784];
         var doubles = new double[64 * 784];
         var labels = new int[64];
-        it.TryNext<float>(images, labels, out _);
-        it.TryNext<double>(doubles, labels, out _);
+        // Warm up whole epochs of both element types first: first calls may load types or compile code.
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            it.BeginEpoch(epoch);
+            while (it.TryNext<float>(images, labels, out _))
+            {
+            }
+
+            it.BeginEpoch(epoch);
+            while (it.TryNext<double>(doubles, labels, out _))
+            {
+            }
+        }
+
         it.BeginEpoch(0);
         long before = GC.GetAllocatedBytesForCurrentThread();
         while (it.TryNext<float>(images, labels, out _))
