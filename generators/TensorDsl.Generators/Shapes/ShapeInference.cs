@@ -18,7 +18,9 @@ internal static class ShapeInference
         List<DiagnosticInfo> diagnostics = new();
         OperatorSpec? spec = InferCore(declaration, diagnostics);
         bool hasError = diagnostics.Exists(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
-        return new OperatorResult(hasError ? null : spec, diagnostics.ToEquatableArray());
+
+        // An argument shared by both axes (Stride = 0, Pad = -1) is checked once per axis; say it once.
+        return new OperatorResult(hasError ? null : spec, System.Linq.Enumerable.Distinct(diagnostics).ToEquatableArray());
     }
 
     private static OperatorSpec? InferCore(OperatorDeclaration d, List<DiagnosticInfo> diagnostics)
@@ -147,10 +149,10 @@ internal static class ShapeInference
         int outChannels = isConvolution ? Size(d, "OutChannels", "output channel count OC", diagnostics) : channels;
         int height = Size(d, "Height", "input height H", diagnostics);
         int width = Size(d, "Width", "input width W", diagnostics);
-        (int kh, DeclaredArgument? khArg) = Window(d, "Kernel", "KernelHeight", null, "kernel height", diagnostics);
-        (int kw, DeclaredArgument? kwArg) = Window(d, "Kernel", "KernelWidth", null, "kernel width", diagnostics);
-        (int sh, DeclaredArgument? shArg) = Window(d, "Stride", "StrideHeight", isPooling ? kh : 1, "stride", diagnostics);
-        (int sw, DeclaredArgument? swArg) = Window(d, "Stride", "StrideWidth", isPooling ? kw : 1, "stride", diagnostics);
+        (int kh, DeclaredArgument? khArg) = Window(d, "Kernel", "KernelHeight", null, "kernel height", "kernel size", diagnostics);
+        (int kw, DeclaredArgument? kwArg) = Window(d, "Kernel", "KernelWidth", null, "kernel width", "kernel size", diagnostics);
+        (int sh, DeclaredArgument? shArg) = Window(d, "Stride", "StrideHeight", isPooling ? kh : 1, "stride", "stride", diagnostics);
+        (int sw, DeclaredArgument? swArg) = Window(d, "Stride", "StrideWidth", isPooling ? kw : 1, "stride", "stride", diagnostics);
         int ph = Padding(d, "Pad", "PadHeight", diagnostics);
         int pw = Padding(d, "Pad", "PadWidth", diagnostics);
         if (diagnostics.Count != errors)
@@ -203,15 +205,18 @@ internal static class ShapeInference
         return (int)argument.Value;
     }
 
-    /// <summary>Reads a kernel or stride: the per-axis argument wins over the both-axes one, else the default.</summary>
-    private static (int Value, DeclaredArgument? Argument) Window(OperatorDeclaration d, string both, string axis, int? fallback, string meaning, List<DiagnosticInfo> diagnostics)
+    /// <summary>
+    /// Reads a kernel or stride: the per-axis argument wins over the both-axes one, else the default. A problem with the
+    /// both-axes argument is worded for both axes (<paramref name="sharedMeaning"/>), so that the two checks say it once.
+    /// </summary>
+    private static (int Value, DeclaredArgument? Argument) Window(OperatorDeclaration d, string both, string axis, int? fallback, string meaning, string sharedMeaning, List<DiagnosticInfo> diagnostics)
     {
         DeclaredArgument? argument = d.Find(axis) ?? d.Find(both);
         if (argument is null)
         {
             if (fallback is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, d.AttributeLocation, d.AttributeName, both, "is not set", meaning));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, d.AttributeLocation, d.AttributeName, both, "is not set", sharedMeaning));
                 return (0, null);
             }
 
@@ -220,7 +225,7 @@ internal static class ShapeInference
 
         if (argument.Value < 1)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidWindow, argument.Location, d.AttributeName, argument.Name, Text(argument.Value), "a " + meaning + " must be at least 1"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidWindow, argument.Location, d.AttributeName, argument.Name, Text(argument.Value), "a " + (argument.Name == both ? sharedMeaning : meaning) + " must be at least 1"));
             return (0, argument);
         }
 
