@@ -173,18 +173,49 @@ internal static class ShapeInference
         if (d.Kind == OperatorKind.Deconv2d)
         {
             // x is the grid (H×W); y, the image, is what a conv2d with this window would map back onto x.
-            int? oh = DeconvOutSize(d, "height", height, kh, sh, ph, "OutputPaddingHeight", "OutHeight", diagnostics);
-            int? ow = DeconvOutSize(d, "width", width, kw, sw, pw, "OutputPaddingWidth", "OutWidth", diagnostics);
-            return oh is null || ow is null
+            long? oh = DeconvOutSize(d, "height", height, kh, sh, ph, "OutputPaddingHeight", "OutHeight", diagnostics);
+            long? ow = DeconvOutSize(d, "width", width, kw, sw, pw, "OutputPaddingWidth", "OutWidth", diagnostics);
+            return oh is null || ow is null || !OutputFits(d, TensorShape.Image, new[] { batch, outChannels, oh.Value, ow.Value }, diagnostics)
                 ? null
-                : new WindowGeometry(batch, outChannels, oh.Value, ow.Value, channels, height, width, kh, kw, sh, sw, ph, pw);
+                : new WindowGeometry(batch, outChannels, (int)oh.Value, (int)ow.Value, channels, height, width, kh, kw, sh, sw, ph, pw);
         }
 
-        int? gh = ConvOutSize(d, "height", height, kh, sh, ph, khArg, shArg, "Height", diagnostics);
-        int? gw = ConvOutSize(d, "width", width, kw, sw, pw, kwArg, swArg, "Width", diagnostics);
-        return gh is null || gw is null
+        long? gh = ConvOutSize(d, "height", height, kh, sh, ph, khArg, shArg, "Height", diagnostics);
+        long? gw = ConvOutSize(d, "width", width, kw, sw, pw, kwArg, swArg, "Width", diagnostics);
+        if (gh is null || gw is null)
+        {
+            return null;
+        }
+
+        bool columns = d.Kind is OperatorKind.Im2col or OperatorKind.Col2im;
+        long[] output = columns ? new long[] { batch, channels, kh, kw, gh.Value, gw.Value } : new long[] { batch, outChannels, gh.Value, gw.Value };
+        return !OutputFits(d, columns ? TensorShape.Columns : TensorShape.Grid, output, diagnostics)
             ? null
-            : new WindowGeometry(batch, channels, height, width, outChannels, gh.Value, gw.Value, kh, kw, sh, sw, ph, pw);
+            : new WindowGeometry(batch, channels, height, width, outChannels, (int)gh.Value, (int)gw.Value, kh, kw, sh, sw, ph, pw);
+    }
+
+    /// <summary>
+    /// An output height or width beyond int (a huge padding or stride) cannot be generated: report the output tensor as
+    /// too large for a span rather than dropping the operator silently.
+    /// </summary>
+    private static bool OutputFits(OperatorDeclaration d, TensorShape shape, long[] dims, List<DiagnosticInfo> diagnostics)
+    {
+        long product = 1;
+        bool fits = true;
+        foreach (long dim in dims)
+        {
+            fits &= dim <= int.MaxValue;
+            product = product > long.MaxValue / dim ? long.MaxValue : product * dim;
+        }
+
+        if (!fits)
+        {
+            string name = System.Linq.Enumerable.First(OperatorSignature.For(d.Kind, hasBias: false), r => r.Shape == shape).Name;
+            string described = string.Join("×", System.Linq.Enumerable.Select(dims, Text));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeOverflow, d.AttributeLocation, d.AttributeName, name, d.MethodName, described, product == long.MaxValue ? "more than 9.2e18" : Text(product)));
+        }
+
+        return fits;
     }
 
     private static int Size(OperatorDeclaration d, string name, string meaning, List<DiagnosticInfo> diagnostics)
@@ -258,7 +289,7 @@ internal static class ShapeInference
         }
     }
 
-    private static int? ConvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, DeclaredArgument? kernelArg, DeclaredArgument? strideArg, string sizeName, List<DiagnosticInfo> diagnostics)
+    private static long? ConvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, DeclaredArgument? kernelArg, DeclaredArgument? strideArg, string sizeName, List<DiagnosticInfo> diagnostics)
     {
         long span = (long)size + (2L * pad) - kernel;
         if (span < 0)
@@ -276,10 +307,10 @@ internal static class ShapeInference
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowDoesNotTile, strideArg?.Location ?? kernelArg?.Location ?? d.AttributeLocation, d.AttributeName, size, pad, kernel, span, axis, stride, outSize, remainder, rows, sizeName));
         }
 
-        return outSize > int.MaxValue ? null : (int)outSize;
+        return outSize;
     }
 
-    private static int? DeconvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, string outputPaddingAxis, string outSizeName, List<DiagnosticInfo> diagnostics)
+    private static long? DeconvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, string outputPaddingAxis, string outSizeName, List<DiagnosticInfo> diagnostics)
     {
         long natural = ((long)stride * (size - 1)) + kernel - (2L * pad);
         DeclaredArgument? outputPadding = d.Find(outputPaddingAxis) ?? d.Find("OutputPadding");
@@ -324,7 +355,7 @@ internal static class ShapeInference
             return null;
         }
 
-        return result > int.MaxValue ? null : (int)result;
+        return result;
     }
 
     private static bool CheckLengths(OperatorDeclaration d, WindowGeometry g, bool hasBias, bool toMatrix, List<DiagnosticInfo> diagnostics)
