@@ -173,8 +173,8 @@ internal static class ShapeInference
         if (d.Kind == OperatorKind.Deconv2d)
         {
             // x is the grid (H×W); y, the image, is what a conv2d with this window would map back onto x.
-            long? oh = DeconvOutSize(d, "height", height, kh, sh, ph, "OutputPaddingHeight", "OutHeight", diagnostics);
-            long? ow = DeconvOutSize(d, "width", width, kw, sw, pw, "OutputPaddingWidth", "OutWidth", diagnostics);
+            long? oh = DeconvOutSize(d, "height", height, kh, sh, ph, "OutputPaddingHeight", "OutHeight", "PadHeight", diagnostics);
+            long? ow = DeconvOutSize(d, "width", width, kw, sw, pw, "OutputPaddingWidth", "OutWidth", "PadWidth", diagnostics);
             return oh is null || ow is null || !OutputFits(d, TensorShape.Image, new[] { batch, outChannels, oh.Value, ow.Value }, diagnostics)
                 ? null
                 : new WindowGeometry(batch, outChannels, (int)oh.Value, (int)ow.Value, channels, height, width, kh, kw, sh, sw, ph, pw);
@@ -310,11 +310,13 @@ internal static class ShapeInference
         return outSize;
     }
 
-    private static long? DeconvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, string outputPaddingAxis, string outSizeName, List<DiagnosticInfo> diagnostics)
+    private static long? DeconvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, string outputPaddingAxis, string outSizeName, string padAxis, List<DiagnosticInfo> diagnostics)
     {
         long natural = ((long)stride * (size - 1)) + kernel - (2L * pad);
         DeclaredArgument? outputPadding = d.Find(outputPaddingAxis) ?? d.Find("OutputPadding");
-        DeclaredArgument? explicitSize = d.Find(outSizeName);
+
+        // OutHeight = 0 is the attribute's default and documented as "computed", whether or not it is written.
+        DeclaredArgument? explicitSize = d.Find(outSizeName) is { Value: not 0 } written ? written : null;
         long extra = outputPadding?.Value ?? 0;
         if (outputPadding is not null && (extra < 0 || extra >= stride))
         {
@@ -349,7 +351,7 @@ internal static class ShapeInference
         long result = natural + extra;
         if (result < 1)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOutputPadding, (d.Find("PadHeight") ?? d.Find("Pad"))?.Location ?? d.AttributeLocation, d.AttributeName,
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOutputPadding, (d.Find(padAxis) ?? d.Find("Pad"))?.Location ?? d.AttributeLocation, d.AttributeName,
                 "the output " + axis + " " + Text(stride) + "·(" + Text(size) + " − 1) + " + Text(kernel) + " − 2·" + Text(pad) + " = " + Text(result) + " is not positive",
                 "reduce Pad or enlarge the kernel"));
             return null;
