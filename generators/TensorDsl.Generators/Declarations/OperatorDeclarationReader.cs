@@ -43,10 +43,21 @@ internal static class OperatorDeclarationReader
             FindOtherOperatorAttribute(method, kind),
             ReadArguments(attribute, attributeSyntax),
             method.Parameters.Select(ReadParameter).ToEquatableArray(),
-            method.ContainingType is { } type ? type.MemberNames.OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray() : EquatableArray<string>.Empty,
+            method.ContainingType is { } type ? ExistingMemberNames(type) : EquatableArray<string>.Empty,
             LocationInfo.From(attributeSyntax?.GetLocation()),
             LocationInfo.From(syntax.Identifier.GetLocation()));
     }
+
+    /// <summary>
+    /// Every name declared in the type, nested types included: <see cref="INamedTypeSymbol.MemberNames"/> leaves them
+    /// out, and a nested class named like the generated <c>{Name}Shape</c> would collide just the same.
+    /// </summary>
+    private static EquatableArray<string> ExistingMemberNames(INamedTypeSymbol type)
+        => type.MemberNames
+            .Concat(type.GetTypeMembers().Select(t => t.Name))
+            .Distinct(System.StringComparer.Ordinal)
+            .OrderBy(n => n, System.StringComparer.Ordinal)
+            .ToEquatableArray();
 
     private static EquatableArray<ContainingTypeSpec> ReadContainingTypes(IMethodSymbol method)
     {
