@@ -185,7 +185,8 @@ internal static class OperatorDeclarationReader
             && parameter.Type is INamedTypeSymbol { TypeArguments.Length: 1 } named
             && named.ContainingNamespace?.ToDisplayString() == "System")
         {
-            span = named.Name switch
+            // A 'scoped' span is not what the generated implementation declares (CS8988 there): report a type mismatch.
+            span = parameter.ScopedKind != ScopedKind.None ? SpanKind.Other : named.Name switch
             {
                 "ReadOnlySpan" => SpanKind.ReadOnlySpan,
                 "Span" => SpanKind.Span,
@@ -214,7 +215,7 @@ internal static class OperatorDeclarationReader
             RefKind.RefReadOnlyParameter => "ref readonly ",
             _ => string.Empty,
         };
-        string display = refPrefix + parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        string display = (parameter.ScopedKind == ScopedKind.None ? string.Empty : "scoped ") + refPrefix + parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
         return new DeclaredParameter(parameter.Name, span, element, display, LocationInfo.From(location));
     }
 }
