@@ -43,7 +43,12 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
                     (syntaxContext, cancellationToken) => Analyze(kind, syntaxContext, cancellationToken))
                 .WithTrackingName(OperatorsStep);
 
-            context.RegisterSourceOutput(results.SelectMany(static (r, _) => r.Diagnostics), static (spc, d) => spc.ReportDiagnostic(d.ToDiagnostic()));
+            // Diagnostics are mapped back onto the compilation's syntax trees when reported, so that #pragma warning
+            // disable applies to them (it ignores locations outside a tree). Re-reporting on every compilation is cheap;
+            // the sources below stay cached.
+            context.RegisterSourceOutput(
+                results.SelectMany(static (r, _) => r.Diagnostics).Combine(context.CompilationProvider),
+                static (spc, pair) => spc.ReportDiagnostic(pair.Left.ToDiagnostic(pair.Right)));
 
             IncrementalValueProvider<ImmutableArray<OperatorSpec>> specs = results
                 .Where(static r => r.Spec is not null)

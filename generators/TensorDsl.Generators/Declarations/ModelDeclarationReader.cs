@@ -56,7 +56,7 @@ internal static class ModelDeclarationReader
             OperatorDeclarationReader.FindNonPartialType(type, cancellationToken),
             OperatorDeclarationReader.ReadArguments(attribute, attributeSyntax),
             layers.ToEquatableArray(),
-            type.MemberNames.OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray(),
+            OperatorDeclarationReader.ExistingMemberNames(type),
             LocationInfo.From(attributeSyntax?.GetLocation()),
             LocationInfo.From(syntax.Identifier.GetLocation()));
     }

@@ -43,10 +43,21 @@ internal static class OperatorDeclarationReader
             FindOtherOperatorAttribute(method, kind),
             ReadArguments(attribute, attributeSyntax),
             method.Parameters.Select(ReadParameter).ToEquatableArray(),
-            method.ContainingType is { } type ? type.MemberNames.OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray() : EquatableArray<string>.Empty,
+            method.ContainingType is { } type ? ExistingMemberNames(type) : EquatableArray<string>.Empty,
             LocationInfo.From(attributeSyntax?.GetLocation()),
             LocationInfo.From(syntax.Identifier.GetLocation()));
     }
+
+    /// <summary>
+    /// Every name declared in the type, nested types included: <see cref="INamedTypeSymbol.MemberNames"/> leaves them
+    /// out, and a nested class named like the generated <c>{Name}Shape</c> would collide just the same.
+    /// </summary>
+    internal static EquatableArray<string> ExistingMemberNames(INamedTypeSymbol type)
+        => type.MemberNames
+            .Concat(type.GetTypeMembers().Select(t => t.Name))
+            .Distinct(System.StringComparer.Ordinal)
+            .OrderBy(n => n, System.StringComparer.Ordinal)
+            .ToEquatableArray();
 
     internal static EquatableArray<ContainingTypeSpec> ReadContainingTypes(IMethodSymbol method) => ReadContainingTypes(method.ContainingType);
 
@@ -178,7 +189,8 @@ internal static class OperatorDeclarationReader
             && parameter.Type is INamedTypeSymbol { TypeArguments.Length: 1 } named
             && named.ContainingNamespace?.ToDisplayString() == "System")
         {
-            span = named.Name switch
+            // A 'scoped' span is not what the generated implementation declares (CS8988 there): report a type mismatch.
+            span = parameter.ScopedKind != ScopedKind.None ? SpanKind.Other : named.Name switch
             {
                 "ReadOnlySpan" => SpanKind.ReadOnlySpan,
                 "Span" => SpanKind.Span,
@@ -207,7 +219,7 @@ internal static class OperatorDeclarationReader
             RefKind.RefReadOnlyParameter => "ref readonly ",
             _ => string.Empty,
         };
-        string display = refPrefix + parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        string display = (parameter.ScopedKind == ScopedKind.None ? string.Empty : "scoped ") + refPrefix + parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
         return new DeclaredParameter(parameter.Name, span, element, display, LocationInfo.From(location));
     }
 }

@@ -6,7 +6,31 @@ namespace TensorDsl.Generators.Model;
 /// <summary>A source location as plain data (a <see cref="Location"/> would pin the syntax tree and defeat caching).</summary>
 internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
 {
-    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+    /// <summary>
+    /// The location in <paramref name="compilation"/>'s syntax tree of this path when there is exactly one, so that
+    /// <c>#pragma warning disable</c> applies to it; otherwise a location by path and line.
+    /// </summary>
+    public Location ToLocation(Compilation? compilation = null)
+    {
+        SyntaxTree? match = null;
+        foreach (SyntaxTree tree in compilation?.SyntaxTrees ?? System.Linq.Enumerable.Empty<SyntaxTree>())
+        {
+            if (tree.FilePath == FilePath)
+            {
+                if (match is not null)
+                {
+                    match = null;
+                    break;
+                }
+
+                match = tree;
+            }
+        }
+
+        return match is not null && Span.End <= match.Length
+            ? Location.Create(match, Span)
+            : Location.Create(FilePath, Span, LineSpan);
+    }
 
     public static LocationInfo? From(Location? location)
         => location?.SourceTree is null
@@ -28,7 +52,7 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
         return new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(formatted));
     }
 
-    public Diagnostic ToDiagnostic()
+    public Diagnostic ToDiagnostic(Compilation? compilation = null)
     {
         DiagnosticDescriptor descriptor = Diagnostics.DiagnosticDescriptors.ById(Id);
         object[] args = new object[Arguments.Count];
@@ -37,6 +61,6 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
             args[i] = Arguments[i];
         }
 
-        return Diagnostic.Create(descriptor, Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None, args);
+        return Diagnostic.Create(descriptor, Location?.ToLocation(compilation) ?? Microsoft.CodeAnalysis.Location.None, args);
     }
 }

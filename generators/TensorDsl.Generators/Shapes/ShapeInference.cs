@@ -18,7 +18,9 @@ internal static class ShapeInference
         List<DiagnosticInfo> diagnostics = new();
         OperatorSpec? spec = InferCore(declaration, diagnostics);
         bool hasError = diagnostics.Exists(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
-        return new OperatorResult(hasError ? null : spec, diagnostics.ToEquatableArray());
+
+        // An argument shared by both axes (Stride = 0, Pad = -1) is checked once per axis; say it once.
+        return new OperatorResult(hasError ? null : spec, System.Linq.Enumerable.Distinct(diagnostics).ToEquatableArray());
     }
 
     private static OperatorSpec? InferCore(OperatorDeclaration d, List<DiagnosticInfo> diagnostics)
@@ -147,10 +149,10 @@ internal static class ShapeInference
         int outChannels = isConvolution ? Size(d, "OutChannels", "output channel count OC", diagnostics) : channels;
         int height = Size(d, "Height", "input height H", diagnostics);
         int width = Size(d, "Width", "input width W", diagnostics);
-        (int kh, DeclaredArgument? khArg) = Window(d, "Kernel", "KernelHeight", null, "kernel height", diagnostics);
-        (int kw, DeclaredArgument? kwArg) = Window(d, "Kernel", "KernelWidth", null, "kernel width", diagnostics);
-        (int sh, DeclaredArgument? shArg) = Window(d, "Stride", "StrideHeight", isPooling ? kh : 1, "stride", diagnostics);
-        (int sw, DeclaredArgument? swArg) = Window(d, "Stride", "StrideWidth", isPooling ? kw : 1, "stride", diagnostics);
+        (int kh, DeclaredArgument? khArg) = Window(d, "Kernel", "KernelHeight", null, "kernel height", "kernel size", diagnostics);
+        (int kw, DeclaredArgument? kwArg) = Window(d, "Kernel", "KernelWidth", null, "kernel width", "kernel size", diagnostics);
+        (int sh, DeclaredArgument? shArg) = Window(d, "Stride", "StrideHeight", isPooling ? kh : 1, "stride", "stride", diagnostics);
+        (int sw, DeclaredArgument? swArg) = Window(d, "Stride", "StrideWidth", isPooling ? kw : 1, "stride", "stride", diagnostics);
         int ph = Padding(d, "Pad", "PadHeight", diagnostics);
         int pw = Padding(d, "Pad", "PadWidth", diagnostics);
         if (diagnostics.Count != errors)
@@ -171,18 +173,49 @@ internal static class ShapeInference
         if (d.Kind == OperatorKind.Deconv2d)
         {
             // x is the grid (H×W); y, the image, is what a conv2d with this window would map back onto x.
-            int? oh = DeconvOutSize(d, "height", height, kh, sh, ph, "OutputPaddingHeight", "OutHeight", diagnostics);
-            int? ow = DeconvOutSize(d, "width", width, kw, sw, pw, "OutputPaddingWidth", "OutWidth", diagnostics);
-            return oh is null || ow is null
+            long? oh = DeconvOutSize(d, "height", height, kh, sh, ph, "OutputPaddingHeight", "OutHeight", "PadHeight", diagnostics);
+            long? ow = DeconvOutSize(d, "width", width, kw, sw, pw, "OutputPaddingWidth", "OutWidth", "PadWidth", diagnostics);
+            return oh is null || ow is null || !OutputFits(d, TensorShape.Image, new[] { batch, outChannels, oh.Value, ow.Value }, diagnostics)
                 ? null
-                : new WindowGeometry(batch, outChannels, oh.Value, ow.Value, channels, height, width, kh, kw, sh, sw, ph, pw);
+                : new WindowGeometry(batch, outChannels, (int)oh.Value, (int)ow.Value, channels, height, width, kh, kw, sh, sw, ph, pw);
         }
 
-        int? gh = ConvOutSize(d, "height", height, kh, sh, ph, khArg, shArg, "Height", diagnostics);
-        int? gw = ConvOutSize(d, "width", width, kw, sw, pw, kwArg, swArg, "Width", diagnostics);
-        return gh is null || gw is null
+        long? gh = ConvOutSize(d, "height", height, kh, sh, ph, khArg, shArg, "Height", diagnostics);
+        long? gw = ConvOutSize(d, "width", width, kw, sw, pw, kwArg, swArg, "Width", diagnostics);
+        if (gh is null || gw is null)
+        {
+            return null;
+        }
+
+        bool columns = d.Kind is OperatorKind.Im2col or OperatorKind.Col2im;
+        long[] output = columns ? new long[] { batch, channels, kh, kw, gh.Value, gw.Value } : new long[] { batch, outChannels, gh.Value, gw.Value };
+        return !OutputFits(d, columns ? TensorShape.Columns : TensorShape.Grid, output, diagnostics)
             ? null
-            : new WindowGeometry(batch, channels, height, width, outChannels, gh.Value, gw.Value, kh, kw, sh, sw, ph, pw);
+            : new WindowGeometry(batch, channels, height, width, outChannels, (int)gh.Value, (int)gw.Value, kh, kw, sh, sw, ph, pw);
+    }
+
+    /// <summary>
+    /// An output height or width beyond int (a huge padding or stride) cannot be generated: report the output tensor as
+    /// too large for a span rather than dropping the operator silently.
+    /// </summary>
+    private static bool OutputFits(OperatorDeclaration d, TensorShape shape, long[] dims, List<DiagnosticInfo> diagnostics)
+    {
+        long product = 1;
+        bool fits = true;
+        foreach (long dim in dims)
+        {
+            fits &= dim <= int.MaxValue;
+            product = product > long.MaxValue / dim ? long.MaxValue : product * dim;
+        }
+
+        if (!fits)
+        {
+            string name = System.Linq.Enumerable.First(OperatorSignature.For(d.Kind, hasBias: false), r => r.Shape == shape).Name;
+            string described = string.Join("×", System.Linq.Enumerable.Select(dims, Text));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeOverflow, d.AttributeLocation, d.AttributeName, name, d.MethodName, described, product == long.MaxValue ? "more than 9.2e18" : Text(product)));
+        }
+
+        return fits;
     }
 
     private static int Size(OperatorDeclaration d, string name, string meaning, List<DiagnosticInfo> diagnostics)
@@ -203,15 +236,18 @@ internal static class ShapeInference
         return (int)argument.Value;
     }
 
-    /// <summary>Reads a kernel or stride: the per-axis argument wins over the both-axes one, else the default.</summary>
-    private static (int Value, DeclaredArgument? Argument) Window(OperatorDeclaration d, string both, string axis, int? fallback, string meaning, List<DiagnosticInfo> diagnostics)
+    /// <summary>
+    /// Reads a kernel or stride: the per-axis argument wins over the both-axes one, else the default. A problem with the
+    /// both-axes argument is worded for both axes (<paramref name="sharedMeaning"/>), so that the two checks say it once.
+    /// </summary>
+    private static (int Value, DeclaredArgument? Argument) Window(OperatorDeclaration d, string both, string axis, int? fallback, string meaning, string sharedMeaning, List<DiagnosticInfo> diagnostics)
     {
         DeclaredArgument? argument = d.Find(axis) ?? d.Find(both);
         if (argument is null)
         {
             if (fallback is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, d.AttributeLocation, d.AttributeName, both, "is not set", meaning));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, d.AttributeLocation, d.AttributeName, both, "is not set", sharedMeaning));
                 return (0, null);
             }
 
@@ -220,7 +256,7 @@ internal static class ShapeInference
 
         if (argument.Value < 1)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidWindow, argument.Location, d.AttributeName, argument.Name, Text(argument.Value), "a " + meaning + " must be at least 1"));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidWindow, argument.Location, d.AttributeName, argument.Name, Text(argument.Value), "a " + (argument.Name == both ? sharedMeaning : meaning) + " must be at least 1"));
             return (0, argument);
         }
 
@@ -253,7 +289,7 @@ internal static class ShapeInference
         }
     }
 
-    private static int? ConvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, DeclaredArgument? kernelArg, DeclaredArgument? strideArg, string sizeName, List<DiagnosticInfo> diagnostics)
+    private static long? ConvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, DeclaredArgument? kernelArg, DeclaredArgument? strideArg, string sizeName, List<DiagnosticInfo> diagnostics)
     {
         long span = (long)size + (2L * pad) - kernel;
         if (span < 0)
@@ -271,14 +307,16 @@ internal static class ShapeInference
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowDoesNotTile, strideArg?.Location ?? kernelArg?.Location ?? d.AttributeLocation, d.AttributeName, size, pad, kernel, span, axis, stride, outSize, remainder, rows, sizeName));
         }
 
-        return outSize > int.MaxValue ? null : (int)outSize;
+        return outSize;
     }
 
-    private static int? DeconvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, string outputPaddingAxis, string outSizeName, List<DiagnosticInfo> diagnostics)
+    private static long? DeconvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, string outputPaddingAxis, string outSizeName, string padAxis, List<DiagnosticInfo> diagnostics)
     {
         long natural = ((long)stride * (size - 1)) + kernel - (2L * pad);
         DeclaredArgument? outputPadding = d.Find(outputPaddingAxis) ?? d.Find("OutputPadding");
-        DeclaredArgument? explicitSize = d.Find(outSizeName);
+
+        // OutHeight = 0 is the attribute's default and documented as "computed", whether or not it is written.
+        DeclaredArgument? explicitSize = d.Find(outSizeName) is { Value: not 0 } written ? written : null;
         long extra = outputPadding?.Value ?? 0;
         if (outputPadding is not null && (extra < 0 || extra >= stride))
         {
@@ -313,13 +351,13 @@ internal static class ShapeInference
         long result = natural + extra;
         if (result < 1)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOutputPadding, (d.Find("PadHeight") ?? d.Find("Pad"))?.Location ?? d.AttributeLocation, d.AttributeName,
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidOutputPadding, (d.Find(padAxis) ?? d.Find("Pad"))?.Location ?? d.AttributeLocation, d.AttributeName,
                 "the output " + axis + " " + Text(stride) + "·(" + Text(size) + " − 1) + " + Text(kernel) + " − 2·" + Text(pad) + " = " + Text(result) + " is not positive",
                 "reduce Pad or enlarge the kernel"));
             return null;
         }
 
-        return result > int.MaxValue ? null : (int)result;
+        return result;
     }
 
     private static bool CheckLengths(OperatorDeclaration d, WindowGeometry g, bool hasBias, bool toMatrix, List<DiagnosticInfo> diagnostics)

@@ -230,7 +230,7 @@ internal static partial class CpuEmitter
         TensorParameter[] parameters = roles
             .Select((r, i) => new TensorParameter(s.ParameterNames[i], r.Span == Declarations.SpanKind.ReadOnlySpan, r.IsIndex, Dims(s, r.Shape), r.Meaning))
             .ToArray();
-        Write(s, w, summary, s.Modifiers + (s.IsPartial ? " partial void " : " void ") + SourceFile.Id(s.MethodName), parameters, body);
+        Write(s, w, summary, (s.Modifiers.Length > 0 ? s.Modifiers + " " : string.Empty) + (s.IsPartial ? "partial void " : "void ") + SourceFile.Id(s.MethodName), parameters, body);
     }
 
     /// <summary>A generated method beside the operator, named by suffix.</summary>
