@@ -133,6 +133,58 @@ public class ModelDiagnosticsTests
         AssertDiagnostics(result, "TDSL0102 Error: InFeatures = 16", Unimplemented("Flat"), Unimplemented("Fc"));
     }
 
+    [Fact]
+    public void Linear_InFeatures_equal_to_the_inferred_count_is_accepted()
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 2, Channels = 3, Height = 4, Width = 4)]
+            public partial class Net
+            {
+                [Linear(InFeatures = 48, OutFeatures = 4)]
+                public partial Layer<float> Fc { get; }
+            }
+            """);
+
+        Assert.Empty(result.All);
+        Assert.Contains(ModelFile, result.Sources.Keys);
+        AssertCompiles(result);
+    }
+
+    /// <summary>
+    /// Regression: a Linear layer with no parameters before it needs no input gradient, and the generated code used to
+    /// declare its input-gradient job anyway, never assigned (three CS0649 warnings, errors with warnings as errors).
+    /// </summary>
+    [Fact]
+    public void A_perceptron_whose_first_layer_is_Linear_compiles_without_warnings()
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 4, Channels = 1, Width = 6)]
+            public partial class Net
+            {
+                [Flatten]
+                public partial Layer<float> Flat { get; }
+
+                [Linear(OutFeatures = 5)]
+                public partial Layer<float> Hidden { get; }
+
+                [Tanh]
+                public partial Layer<float> Act { get; }
+
+                [Linear(OutFeatures = 3)]
+                public partial Layer<float> Out { get; }
+
+                [SoftmaxCrossEntropy]
+                public partial Layer<float> Ce { get; }
+            }
+            """);
+
+        Assert.Empty(result.All);
+        AssertCompiles(result);
+        string source = result.Sources[ModelFile];
+        Assert.DoesNotContain("Net_Hidden_LinearBackwardInput", source);
+        Assert.Contains("Net_Out_LinearBackwardInput", source);
+    }
+
     // ---- Window layers: operator diagnostics on the layer's attribute ----
 
     [Fact]
