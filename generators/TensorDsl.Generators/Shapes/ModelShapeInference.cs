@@ -52,9 +52,11 @@ internal static class ModelShapeInference
 
         foreach (string member in GeneratedMembers)
         {
-            if (d.ExistingMemberNames.Contains(member) && !d.Layers.Any(l => l.Name == member))
+            // A layer property is a member too: a layer named Loss collides with the generated Loss method.
+            if (d.ExistingMemberNames.Contains(member))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameConflict, d.ClassLocation, d.ClassName, member, d.ClassName));
+                LocationInfo? location = d.Layers.FirstOrDefault(l => l.Name == member)?.PropertyLocation ?? d.ClassLocation;
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameConflict, location, d.ClassName, member, d.ClassName));
             }
         }
 

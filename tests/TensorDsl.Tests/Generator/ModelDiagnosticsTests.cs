@@ -590,6 +590,34 @@ public class ModelDiagnosticsTests
         AssertDiagnostics(result, "TDSL0013 Error: Net", Unimplemented("Act"));
     }
 
+    /// <summary>
+    /// Regression: a layer named like a generated member (a loss layer called Loss is natural) was exempt from
+    /// TDSL0013, and the build failed with CS0102 inside the generated file instead.
+    /// </summary>
+    [Theory]
+    [InlineData("Loss")]
+    [InlineData("Output")]
+    [InlineData("Training")]
+    public void TDSL0013_layer_named_like_a_generated_member_is_on_the_property_identifier(string name)
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 2, Channels = 1, Width = 4)]
+            public partial class Net
+            {
+                [Linear(OutFeatures = 3)]
+                public partial Layer<float> Fc { get; }
+
+                [SoftmaxCrossEntropy]
+                public partial Layer<float> NAME { get; }
+            }
+            """.Replace("NAME", name, StringComparison.Ordinal));
+
+        Diagnostic d = Single(result, "TDSL0013");
+        Assert.Equal(name, Located(result, d));
+        Assert.Contains("'Net' already has a member named '" + name + "'", Message(d));
+        AssertDiagnostics(result, "TDSL0013 Error: " + name, Unimplemented("Fc"), Unimplemented(name));
+    }
+
     [Fact]
     public void TDSL0108_model_without_layers_is_on_the_class_identifier()
     {
