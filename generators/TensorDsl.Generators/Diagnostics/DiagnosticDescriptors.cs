@@ -126,7 +126,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor EmptyModel = Error(
         "TDSL0108",
         "Model has no layers",
-        "'{0}' is a [Model] without layers; add partial Layer<T> properties with layer attributes such as [Conv2d(OutChannels = 8, Kernel = 3)]");
+        "'{0}' is a [Model] {1}; add partial Layer<T> properties with layer attributes such as [Conv2d(OutChannels = 8, Kernel = 3)]");
 
     public static readonly DiagnosticDescriptor MultipleLayerAttributes = Error(
         "TDSL0109",

@@ -635,6 +635,25 @@ public class ModelDiagnosticsTests
         AssertDiagnostics(result, "TDSL0108 Error: Net");
     }
 
+    /// <summary>Regression: a model whose only layer is its loss crashed the emitter (TDSL0099 without a location).</summary>
+    [Fact]
+    public void TDSL0108_model_whose_only_layer_is_its_loss_is_on_the_class_identifier()
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 2, Channels = 1, Width = 4)]
+            public partial class Net
+            {
+                [MeanSquaredError]
+                public partial Layer<float> Mse { get; }
+            }
+            """);
+
+        Diagnostic d = Single(result, "TDSL0108");
+        Assert.Equal("Net", Located(result, d));
+        Assert.StartsWith("'Net' is a [Model] without layers before its loss 'Mse'; add partial Layer<T> properties", Message(d));
+        AssertDiagnostics(result, "TDSL0108 Error: Net", Unimplemented("Mse"));
+    }
+
     // ---- Layer properties ----
 
     [Fact]
