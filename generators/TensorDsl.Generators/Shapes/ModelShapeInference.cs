@@ -51,7 +51,7 @@ internal static class ModelShapeInference
         }
 
         // A loss alone computes nothing: there would be no output (and no gradient buffer) for it to read.
-        if (d.Layers[0].Kind is nameof(LayerKind.SoftmaxCrossEntropy) or nameof(LayerKind.MeanSquaredError))
+        if (d.Layers.Count == 1 && d.Layers[0].Kind is nameof(LayerKind.SoftmaxCrossEntropy) or nameof(LayerKind.MeanSquaredError))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyModel, d.ClassLocation, d.ClassName, "without layers before its loss '" + d.Layers[0].Name + "'"));
             return null;
