@@ -100,7 +100,7 @@ internal static class ModelShapeInference
 
         ElementKind element = first.ElementType == "float" ? ElementKind.Float : ElementKind.Double;
         int[] shape = { batch, channels, height, width };
-        string previous = "the input";
+        string previous = "the input"; // or the previous layer's name in quotes, as messages show it
         List<LayerSpec> layers = new();
         for (int i = 0; i < d.Layers.Count; i++)
         {
@@ -180,7 +180,7 @@ internal static class ModelShapeInference
                 if (inFeatures is not null && inFeatures.Value != features)
                 {
                     string detail = input.Length > 2 ? Describe(input.Skip(1).ToArray()) + " = " + Text(features) : Text(features);
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InFeaturesMismatch, inFeatures.Location, layer.Name, inFeatures.Value, previous.Trim('\''), detail, features));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InFeaturesMismatch, inFeatures.Location, layer.Name, inFeatures.Value, previous, detail, features));
                     return null;
                 }
 
@@ -234,7 +234,7 @@ internal static class ModelShapeInference
             case LayerKind.SoftmaxCrossEntropy:
                 if (input.Length != 2)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossShapeMismatch, layer.AttributeLocation, layer.Name, previous.Trim('\''), produced));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossShapeMismatch, layer.AttributeLocation, layer.Name, previous, produced));
                     return null;
                 }
 
@@ -249,7 +249,7 @@ internal static class ModelShapeInference
     {
         if (input.Length != 4)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImageLayerAfterFeatures, layer.AttributeLocation, layer.Name, layer.Kind, previous.Trim('\''), Describe(input)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImageLayerAfterFeatures, layer.AttributeLocation, layer.Name, layer.Kind, previous, Describe(input)));
             return null;
         }
 
@@ -270,7 +270,7 @@ internal static class ModelShapeInference
             DeclaredArgument? written = layer.Find(name);
             if (written is not null && written.Value != value)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSizeMismatch, written.Location, layer.Name, name, written.Value, previous.Trim('\''), value));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSizeMismatch, written.Location, layer.Name, name, written.Value, previous, value));
                 return null;
             }
 

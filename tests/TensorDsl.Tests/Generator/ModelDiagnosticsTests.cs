@@ -185,6 +185,64 @@ public class ModelDiagnosticsTests
         Assert.Contains("Net_Out_LinearBackwardInput", source);
     }
 
+    /// <summary>Regression: when the first layer disagrees with the model's input, messages said 'the input' in quotes, as if it were a layer.</summary>
+    [Fact]
+    public void TDSL0102_on_the_first_layer_names_the_input_without_quotes()
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 1, Channels = 1, Height = 28, Width = 28)]
+            public partial class Net
+            {
+                [Linear(OutFeatures = 10, InFeatures = 700)]
+                public partial Layer<float> Fc { get; }
+            }
+            """);
+
+        Diagnostic d = Single(result, "TDSL0102");
+        Assert.Equal("InFeatures = 700", Located(result, d));
+        Assert.Equal("'Fc' expects 700 inputs but the input produces 1×28×28 = 784; remove InFeatures (it is inferred) or set it to 784", Message(d));
+        AssertDiagnostics(result, "TDSL0102 Error: InFeatures = 700", Unimplemented("Fc"));
+    }
+
+    [Fact]
+    public void TDSL0103_on_the_first_layer_names_the_input_without_quotes()
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 2, Channels = 1, Height = 8, Width = 8)]
+            public partial class Net
+            {
+                [Conv2d(InChannels = 3, OutChannels = 4, Kernel = 3)]
+                public partial Layer<float> Conv1 { get; }
+            }
+            """);
+
+        Diagnostic d = Single(result, "TDSL0103");
+        Assert.Equal("InChannels = 3", Located(result, d));
+        Assert.Equal("'Conv1' declares InChannels = 3 but the input produces 1; remove InChannels (sizes are inferred in a model) or set it to 1", Message(d));
+        AssertDiagnostics(result, "TDSL0103 Error: InChannels = 3", Unimplemented("Conv1"));
+    }
+
+    [Fact]
+    public void TDSL0107_on_the_first_layer_names_the_input_without_quotes()
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 2, Channels = 1, Width = 4)]
+            public partial class Net
+            {
+                [SoftmaxCrossEntropy]
+                public partial Layer<float> Ce { get; }
+
+                [ReLU]
+                public partial Layer<float> Act { get; }
+            }
+            """);
+
+        Diagnostic d = Single(result, "TDSL0107");
+        Assert.Equal("SoftmaxCrossEntropy", Located(result, d));
+        Assert.Equal("[SoftmaxCrossEntropy] 'Ce' takes N×classes features but the input produces 2×1×1×4; end the network with [Flatten] and a [Linear] layer", Message(d));
+        AssertDiagnostics(result, "TDSL0107 Error: SoftmaxCrossEntropy", Unimplemented("Ce"), Unimplemented("Act"));
+    }
+
     // ---- Window layers: operator diagnostics on the layer's attribute ----
 
     [Fact]
