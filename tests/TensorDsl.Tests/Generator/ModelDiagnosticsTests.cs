@@ -1086,6 +1086,35 @@ public class ModelDiagnosticsTests
         AssertCompiles(result);
     }
 
+    /// <summary>Regression: a layer named with a keyword (PyTorch's self.out) was emitted unescaped, and the generated file did not parse.</summary>
+    [Fact]
+    public void Layers_named_with_keywords_compile()
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 2, Channels = 1, Width = 4)]
+            public partial class Net
+            {
+                [Linear(OutFeatures = 3)]
+                public partial Layer<float> @in { get; }
+
+                [ReLU]
+                public partial Layer<float> @class { get; }
+
+                [Linear(OutFeatures = 2)]
+                public partial Layer<float> @out { get; }
+
+                [MeanSquaredError]
+                public partial Layer<float> @fixed { get; }
+
+                public static string Names() => new Net().@in.Name + new Net().@out.Name;
+            }
+            """);
+
+        Assert.Empty(result.All);
+        AssertCompiles(result);
+        Assert.Contains("partial global::TensorDsl.Models.Layer<float> @out { get", result.Sources[ModelFile]);
+    }
+
     [Fact]
     public void Layer_accessibility_is_kept()
     {

@@ -269,7 +269,7 @@ internal static class ModelEmitter
         {
             w.Line();
             w.Line("/// <summary>The layer '" + layer.Name + "' ([" + layer.Kind + "]): " + Describe(layer.InputShape.ToArray()) + " → " + Describe(layer.OutputShape.ToArray()) + ".</summary>");
-            w.Line(layer.Modifiers + " partial global::TensorDsl.Models.Layer<" + t + "> " + layer.Name + " { get => _" + Camel(layer.Name) + "Layer; }");
+            w.Line(layer.Modifiers + " partial global::TensorDsl.Models.Layer<" + t + "> " + SourceFile.Id(layer.Name) + " { get => _" + Camel(layer.Name) + "Layer; }");
         }
 
         w.Line();
