@@ -177,7 +177,8 @@ internal static class ModelShapeInference
             case LayerKind.Linear:
             {
                 DeclaredArgument? inFeatures = layer.Find("InFeatures");
-                if (inFeatures is not null && inFeatures.Value != features)
+                // LinearAttribute.InFeatures: "inferred from the previous layer when 0, checked against it otherwise".
+                if (inFeatures is not null && inFeatures.Value != 0 && inFeatures.Value != features)
                 {
                     string detail = input.Length > 2 ? Describe(input.Skip(1).ToArray()) + " = " + Text(features) : Text(features);
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InFeaturesMismatch, inFeatures.Location, layer.Name, inFeatures.Value, previous, detail, features));

@@ -150,6 +150,27 @@ public class ModelDiagnosticsTests
         AssertCompiles(result);
     }
 
+    /// <summary>Regression: InFeatures = 0 is documented as "inferred" but was reported as TDSL0102 ("expects 0 inputs").</summary>
+    [Fact]
+    public void Linear_InFeatures_zero_means_inferred()
+    {
+        GeneratorHarness.Result result = Run("""
+            [Model(Batch = 2, Channels = 3, Height = 4, Width = 4)]
+            public partial class Net
+            {
+                [Conv2d(OutChannels = 2, Kernel = 1)]
+                public partial Layer<float> Conv { get; }
+
+                [Linear(InFeatures = 0, OutFeatures = 4)]
+                public partial Layer<float> Fc { get; }
+            }
+            """);
+
+        Assert.Empty(result.All);
+        AssertCompiles(result);
+        Assert.Contains("In = 32, Out = 4", result.Sources[ModelFile]);
+    }
+
     /// <summary>
     /// Regression: a Linear layer with no parameters before it needs no input gradient, and the generated code used to
     /// declare its input-gradient job anyway, never assigned (three CS0649 warnings, errors with warnings as errors).
