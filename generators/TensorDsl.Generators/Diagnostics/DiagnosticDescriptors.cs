@@ -96,17 +96,17 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InFeaturesMismatch = Error(
         "TDSL0102",
         "Linear layer's InFeatures disagrees with its input",
-        "'{0}' expects {1} inputs but '{2}' produces {3}; remove InFeatures (it is inferred) or set it to {4}");
+        "'{0}' expects {1} inputs but {2} produces {3}; remove InFeatures (it is inferred) or set it to {4}");
 
     public static readonly DiagnosticDescriptor LayerSizeMismatch = Error(
         "TDSL0103",
         "Layer size disagrees with the previous layer",
-        "'{0}' declares {1} = {2} but '{3}' produces {4}; remove {1} (sizes are inferred in a model) or set it to {4}");
+        "'{0}' declares {1} = {2} but {3} produces {4}; remove {1} (sizes are inferred in a model) or set it to {4}");
 
     public static readonly DiagnosticDescriptor ImageLayerAfterFeatures = Error(
         "TDSL0104",
         "Image layer after features",
-        "'{0}' ([{1}]) takes an image N×C×H×W but '{2}' produces features {3}; move '{0}' before the [Flatten] or [Linear] layer");
+        "'{0}' ([{1}]) takes an image N×C×H×W but {2} produces features {3}; move '{0}' before the [Flatten] or [Linear] layer");
 
     public static readonly DiagnosticDescriptor InvalidLayerArgument = Error(
         "TDSL0105",
@@ -121,12 +121,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LossShapeMismatch = Error(
         "TDSL0107",
         "Loss input has the wrong shape",
-        "[SoftmaxCrossEntropy] '{0}' takes N×classes features but '{1}' produces {2}; end the network with [Flatten] and a [Linear] layer");
+        "[SoftmaxCrossEntropy] '{0}' takes N×classes features but {1} produces {2}; end the network with [Flatten] and a [Linear] layer");
 
     public static readonly DiagnosticDescriptor EmptyModel = Error(
         "TDSL0108",
         "Model has no layers",
-        "'{0}' is a [Model] without layers; add partial Layer<T> properties with layer attributes such as [Conv2d(OutChannels = 8, Kernel = 3)]");
+        "'{0}' is a [Model] {1}; add partial Layer<T> properties with layer attributes such as [Conv2d(OutChannels = 8, Kernel = 3)]");
 
     public static readonly DiagnosticDescriptor MultipleLayerAttributes = Error(
         "TDSL0109",

@@ -46,15 +46,24 @@ internal static class ModelShapeInference
 
         if (d.Layers.Count == 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyModel, d.ClassLocation, d.ClassName));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyModel, d.ClassLocation, d.ClassName, "without layers"));
+            return null;
+        }
+
+        // A loss alone computes nothing: there would be no output (and no gradient buffer) for it to read.
+        if (d.Layers.Count == 1 && d.Layers[0].Kind is nameof(LayerKind.SoftmaxCrossEntropy) or nameof(LayerKind.MeanSquaredError))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyModel, d.ClassLocation, d.ClassName, "without layers before its loss '" + d.Layers[0].Name + "'"));
             return null;
         }
 
         foreach (string member in GeneratedMembers)
         {
-            if (d.ExistingMemberNames.Contains(member) && !d.Layers.Any(l => l.Name == member))
+            // A layer property is a member too: a layer named Loss collides with the generated Loss method.
+            if (d.ExistingMemberNames.Contains(member))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameConflict, d.ClassLocation, d.ClassName, member, d.ClassName));
+                LocationInfo? location = d.Layers.FirstOrDefault(l => l.Name == member)?.PropertyLocation ?? d.ClassLocation;
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameConflict, location, d.ClassName, member, d.ClassName));
             }
         }
 
@@ -91,7 +100,7 @@ internal static class ModelShapeInference
 
         ElementKind element = first.ElementType == "float" ? ElementKind.Float : ElementKind.Double;
         int[] shape = { batch, channels, height, width };
-        string previous = "the input";
+        string previous = "the input"; // or the previous layer's name in quotes, as messages show it
         List<LayerSpec> layers = new();
         for (int i = 0; i < d.Layers.Count; i++)
         {
@@ -168,10 +177,11 @@ internal static class ModelShapeInference
             case LayerKind.Linear:
             {
                 DeclaredArgument? inFeatures = layer.Find("InFeatures");
-                if (inFeatures is not null && inFeatures.Value != features)
+                // LinearAttribute.InFeatures: "inferred from the previous layer when 0, checked against it otherwise".
+                if (inFeatures is not null && inFeatures.Value != 0 && inFeatures.Value != features)
                 {
                     string detail = input.Length > 2 ? Describe(input.Skip(1).ToArray()) + " = " + Text(features) : Text(features);
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InFeaturesMismatch, inFeatures.Location, layer.Name, inFeatures.Value, previous.Trim('\''), detail, features));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InFeaturesMismatch, inFeatures.Location, layer.Name, inFeatures.Value, previous, detail, features));
                     return null;
                 }
 
@@ -225,7 +235,7 @@ internal static class ModelShapeInference
             case LayerKind.SoftmaxCrossEntropy:
                 if (input.Length != 2)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossShapeMismatch, layer.AttributeLocation, layer.Name, previous.Trim('\''), produced));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossShapeMismatch, layer.AttributeLocation, layer.Name, previous, produced));
                     return null;
                 }
 
@@ -240,7 +250,7 @@ internal static class ModelShapeInference
     {
         if (input.Length != 4)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImageLayerAfterFeatures, layer.AttributeLocation, layer.Name, layer.Kind, previous.Trim('\''), Describe(input)));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ImageLayerAfterFeatures, layer.AttributeLocation, layer.Name, layer.Kind, previous, Describe(input)));
             return null;
         }
 
@@ -261,7 +271,7 @@ internal static class ModelShapeInference
             DeclaredArgument? written = layer.Find(name);
             if (written is not null && written.Value != value)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSizeMismatch, written.Location, layer.Name, name, written.Value, previous.Trim('\''), value));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSizeMismatch, written.Location, layer.Name, name, written.Value, previous, value));
                 return null;
             }
 

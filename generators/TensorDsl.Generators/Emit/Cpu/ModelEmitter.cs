@@ -41,8 +41,9 @@ internal static class ModelEmitter
 
         EmitBackward(w, m, plan);
 
-        foreach (LayerSpec layer in layers)
+        for (int i = 0; i < layers.Length; i++)
         {
+            LayerSpec layer = layers[i];
             if (layer.Operator is not null)
             {
                 w.Line();
@@ -51,7 +52,7 @@ internal static class ModelEmitter
             }
             else if (layer.Kind == LayerKind.Linear)
             {
-                jobs.Lines(LinearJobs(m, layer));
+                jobs.Lines(LinearJobs(m, layer, plan.NeedsInputGradient[i]));
                 jobs.Line();
             }
         }
@@ -268,7 +269,7 @@ internal static class ModelEmitter
         {
             w.Line();
             w.Line("/// <summary>The layer '" + layer.Name + "' ([" + layer.Kind + "]): " + Describe(layer.InputShape.ToArray()) + " → " + Describe(layer.OutputShape.ToArray()) + ".</summary>");
-            w.Line(layer.Modifiers + " partial global::TensorDsl.Models.Layer<" + t + "> " + layer.Name + " { get => _" + Camel(layer.Name) + "Layer; }");
+            w.Line(layer.Modifiers + " partial global::TensorDsl.Models.Layer<" + t + "> " + SourceFile.Id(layer.Name) + " { get => _" + Camel(layer.Name) + "Layer; }");
         }
 
         w.Line();
@@ -469,8 +470,11 @@ internal static class ModelEmitter
 
     private static string LinearJob(ModelSpec m, LayerSpec layer, string direction) => m.ClassName + "_" + layer.Name + "_Linear" + direction;
 
-    /// <summary>The dense layer's three jobs: y = x·Wᵀ + b per sample row; gx per sample row; gW and gb per output row.</summary>
-    private static string LinearJobs(ModelSpec m, LayerSpec layer)
+    /// <summary>
+    /// The dense layer's jobs: y = x·Wᵀ + b per sample row; gx per sample row, only when <paramref name="inputGradient"/>
+    /// (a job Backward never runs would leave its fields unassigned, warning CS0649); gW and gb per output row.
+    /// </summary>
+    private static string LinearJobs(ModelSpec m, LayerSpec layer, bool inputGradient)
     {
         string t = m.ElementType;
         string span = "global::System.ReadOnlySpan<" + t + ">";
@@ -499,6 +503,27 @@ internal static class ModelEmitter
             w.Line("}");
         }
 
+        void EmitBackwardInput()
+        {
+            Header("BackwardInput", "Linear layer '" + layer.Name + "': gx[n, :] = Σ over o of gy[n, o] · W[o, :]; a task is one sample row.", span + " W", span + " GY", mutable + " GX");
+            using (w.Open("public void Execute(int begin, int end)"))
+            {
+                w.Line("ref " + t + " weight = ref " + GetRef + "(W);");
+                w.Line("ref " + t + " gx = ref " + GetRef + "(GX);");
+                using (w.Open("for (int n = begin; n < end; n++)"))
+                {
+                    w.Line("GX.Slice(n * In, In).Clear();");
+                    using (w.Open("for (int o = 0; o < Out; o++)"))
+                    {
+                        w.Line(Vector + ".MultiplyAdd(ref " + Add + "(ref gx, n * In), ref " + Add + "(ref weight, o * In), GY[(n * Out) + o], In);");
+                    }
+                }
+            }
+
+            Close();
+            w.Line();
+        }
+
         Header("Forward", "Linear layer '" + layer.Name + "': y[n, o] = x[n, :] · W[o, :] + b[o]; a task is one sample row.", span + " X", span + " W", layer.HasBias ? span + " B" : null!, mutable + " Y");
         using (w.Open("public void Execute(int begin, int end)"))
         {
@@ -515,23 +540,11 @@ internal static class ModelEmitter
 
         Close();
         w.Line();
-        Header("BackwardInput", "Linear layer '" + layer.Name + "': gx[n, :] = Σ over o of gy[n, o] · W[o, :]; a task is one sample row.", span + " W", span + " GY", mutable + " GX");
-        using (w.Open("public void Execute(int begin, int end)"))
+        if (inputGradient)
         {
-            w.Line("ref " + t + " weight = ref " + GetRef + "(W);");
-            w.Line("ref " + t + " gx = ref " + GetRef + "(GX);");
-            using (w.Open("for (int n = begin; n < end; n++)"))
-            {
-                w.Line("GX.Slice(n * In, In).Clear();");
-                using (w.Open("for (int o = 0; o < Out; o++)"))
-                {
-                    w.Line(Vector + ".MultiplyAdd(ref " + Add + "(ref gx, n * In), ref " + Add + "(ref weight, o * In), GY[(n * Out) + o], In);");
-                }
-            }
+            EmitBackwardInput();
         }
 
-        Close();
-        w.Line();
         Header("BackwardWeight", "Linear layer '" + layer.Name + "': gW[o, :] = Σ over n of gy[n, o] · x[n, :] and gb[o] = Σ over n of gy[n, o]; a task is one output row.", span + " X", span + " GY", mutable + " GW", layer.HasBias ? mutable + " GB" : null!);
         using (w.Open("public void Execute(int begin, int end)"))
         {
