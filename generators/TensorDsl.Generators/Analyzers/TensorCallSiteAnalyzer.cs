@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,7 +19,10 @@ namespace TensorDsl.Generators.Analyzers;
 /// <item>TDSL0200: an argument whose length is known at compile time and wrong — a constant-size array, collection
 /// expression or stackalloc, directly or through a local or field initialised with one and never reassigned;</item>
 /// <item>TDSL0201: one buffer passed as a tensor the method writes and as another of its tensors;</item>
-/// <item>TDSL0202: a tensor made from an array whose constant length is not its shape's.</item>
+/// <item>TDSL0202: a tensor made from an array whose constant length is not its shape's;</item>
+/// <item>TDSL0203: a call that fits no overload because a tensor has another shape or element type than the typed
+/// overload's parameter. The compiler's CS1503 errors for it name the span overload (the first candidate) and every
+/// argument; this one names the argument that is wrong and the shape it needs.</item>
 /// </list>
 /// Only what is certain is reported: a local or field that is assigned anywhere else, a parameter, a property or a
 /// slice is of unknown length and never reported. The analyzer never throws into the compiler.
@@ -35,7 +39,8 @@ public sealed class TensorCallSiteAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.WrongArgumentLength,
         DiagnosticDescriptors.AliasedArguments,
-        DiagnosticDescriptors.WrongTensorArrayLength);
+        DiagnosticDescriptors.WrongTensorArrayLength,
+        DiagnosticDescriptors.WrongTensorShape);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -55,6 +60,7 @@ public sealed class TensorCallSiteAnalyzer : DiagnosticAnalyzer
             if (tensor is not null)
             {
                 start.RegisterOperationAction(c => Guard(c, symbols, AnalyzeTensorCreation), OperationKind.ObjectCreation);
+                start.RegisterOperationAction(c => Guard(c, symbols, AnalyzeFailedCall), OperationKind.Invalid);
             }
         });
     }
@@ -206,7 +212,7 @@ public sealed class TensorCallSiteAnalyzer : DiagnosticAnalyzer
         KnownLength? known = Length(creation.Arguments[0].Value, context.CancellationToken);
         if (known is { } k && k.Length != marker.Length)
         {
-            string tensor = "Tensor<" + type.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ", " + type.TypeArguments[1].Name + ">";
+            string tensor = TensorName(type);
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.WrongTensorArrayLength,
                 creation.Arguments[0].Value.Syntax.GetLocation(),
@@ -217,6 +223,73 @@ public sealed class TensorCallSiteAnalyzer : DiagnosticAnalyzer
                 marker.Shape));
         }
     }
+
+    private static void AnalyzeFailedCall(OperationAnalysisContext context, Symbols symbols)
+    {
+        if (context.Operation.Syntax is not InvocationExpressionSyntax invocation
+            || context.Operation.SemanticModel is not { } model
+            || model.GetSymbolInfo(invocation, context.CancellationToken) is not { CandidateReason: CandidateReason.OverloadResolutionFailure } info)
+        {
+            return;
+        }
+
+        SeparatedSyntaxList<ArgumentSyntax> arguments = invocation.ArgumentList.Arguments;
+        foreach (ISymbol candidate in info.CandidateSymbols)
+        {
+            // The typed overload: as many parameters as arguments, every one a marked Tensor<T, TShape>.
+            if (candidate is not IMethodSymbol method
+                || method.Parameters.Length != arguments.Count
+                || !method.Parameters.All(p => IsTensor(p.Type, symbols) && ReadMarker(p.GetAttributes(), symbols.Attribute) is not null))
+            {
+                continue;
+            }
+
+            for (int i = 0; i < arguments.Count; i++)
+            {
+                ArgumentSyntax argument = arguments[i];
+                IParameterSymbol? parameter = argument.NameColon is { } named
+                    ? method.Parameters.FirstOrDefault(p => p.Name == named.Name.Identifier.ValueText)
+                    : method.Parameters[i];
+                if (parameter is null
+                    || model.GetTypeInfo(argument.Expression, context.CancellationToken).Type is not INamedTypeSymbol actual
+                    || !IsTensor(actual, symbols)
+                    || SymbolEqualityComparer.Default.Equals(actual, parameter.Type))
+                {
+                    continue;
+                }
+
+                INamedTypeSymbol expected = (INamedTypeSymbol)parameter.Type;
+                Marker? have = ReadMarker(actual.TypeArguments[1].GetAttributes(), symbols.Attribute);
+                Marker? need = ReadMarker(expected.TypeArguments[1].GetAttributes(), symbols.Attribute);
+                string text = Trim(argument.Expression.ToString());
+                string fix = "pass a " + TensorName(expected) + " (" + TensorName(expected) + ".Allocate() makes one)";
+                if (have is not null && need is not null && have.Length == need.Length
+                    && SymbolEqualityComparer.Default.Equals(actual.TypeArguments[0], expected.TypeArguments[0]))
+                {
+                    fix += ", or, if the data is laid out as " + need.Shape + ", '" + text + ".Reshape<" + expected.TypeArguments[1].Name + ">()'";
+                }
+
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.WrongTensorShape,
+                    argument.Expression.GetLocation(),
+                    text,
+                    TensorName(actual) + (have is null ? string.Empty : " (" + have.Shape + ")"),
+                    parameter.Name,
+                    Describe(method),
+                    TensorName(expected) + (need is null ? string.Empty : " (" + need.Shape + ")"),
+                    fix));
+            }
+
+            return;
+        }
+    }
+
+    private static bool IsTensor(ITypeSymbol type, Symbols symbols)
+        => type is INamedTypeSymbol { TypeArguments.Length: 2 } named && SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, symbols.Tensor);
+
+    /// <summary><c>Tensor&lt;float, Shape2x3&gt;</c>.</summary>
+    private static string TensorName(INamedTypeSymbol tensor)
+        => "Tensor<" + tensor.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ", " + tensor.TypeArguments[1].Name + ">";
 
     private static Marker? ReadMarker(ImmutableArray<AttributeData> attributes, INamedTypeSymbol attributeType)
     {

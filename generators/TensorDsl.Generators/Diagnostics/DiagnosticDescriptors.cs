@@ -159,6 +159,11 @@ internal static class DiagnosticDescriptors
         "Array has the wrong length for its tensor shape",
         "{0} has {1} elements but {2} needs {3} ({4}); create it with {2}.Allocate() or from an array of {3} elements");
 
+    public static readonly DiagnosticDescriptor WrongTensorShape = Error(
+        "TDSL0203",
+        "Tensor argument has the wrong shape type",
+        "'{0}' is {1} but '{2}' of {3} takes {4}; {5}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = typeof(DiagnosticDescriptors)
         .GetFields()
         .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

@@ -421,6 +421,84 @@ public class TensorCallSiteAnalyzerTests
         Assert.Empty(result.Analyzer);
     }
 
+    // ---- TDSL0203: a tensor of another shape type than the typed overload's ----
+
+    private static Diagnostic SingleWithCompilerErrors(string code)
+    {
+        AnalyzerHarness.Result result = AnalyzerHarness.Run(Operators + code);
+        Assert.NotEmpty(result.Compiler);
+        Assert.All(result.Compiler, d => Assert.Equal("CS1503", d.Id)); // the compiler's own errors, against the span overload
+        Diagnostic diagnostic = Assert.Single(result.Analyzer);
+        Assert.Equal("TDSL0203", diagnostic.Id);
+        return diagnostic;
+    }
+
+    [Fact]
+    public void Tensor_of_another_shape_is_TDSL0203_naming_only_that_argument()
+    {
+        Diagnostic d = SingleWithCompilerErrors("""
+            public static class Calls
+            {
+                public static void Run(Tensor<float, Shape2x4x4x4> small, Tensor<float, Shape4x3x3x3> w, Tensor<float, Shape4> b, Tensor<float, Shape2x4x8x8> y)
+                    => Ops.Conv1(small, w, b, y);
+            }
+            """);
+        Assert.Equal("small", AnalyzerHarness.TextAt(d));
+        Assert.Equal("'small' is Tensor<float, Shape2x4x4x4> (2×4×4×4) but 'x' of Ops.Conv1 takes Tensor<float, Shape2x3x8x8> (2×3×8×8); pass a Tensor<float, Shape2x3x8x8> (Tensor<float, Shape2x3x8x8>.Allocate() makes one)", d.GetMessage());
+    }
+
+    [Fact]
+    public void Only_the_misplaced_use_of_a_tensor_is_named()
+    {
+        // y is right as the output and wrong as the input: one diagnostic, on the first argument.
+        Diagnostic d = SingleWithCompilerErrors("""
+            public static class Calls
+            {
+                public static void Run(Tensor<float, Shape2x4x4x4> y, Tensor<int, Shape2x4x4x4> i)
+                    => Ops.Pool(y, y, i);
+            }
+            """);
+        string line = d.Location.SourceTree!.GetText().Lines[d.Location.GetLineSpan().StartLinePosition.Line].ToString();
+        Assert.Equal(line.IndexOf("Pool(y", System.StringComparison.Ordinal) + "Pool(".Length, d.Location.GetLineSpan().StartLinePosition.Character);
+        Assert.Equal("'y' is Tensor<float, Shape2x4x4x4> (2×4×4×4) but 'x' of Ops.Pool takes Tensor<float, Shape2x4x8x8> (2×4×8×8); pass a Tensor<float, Shape2x4x8x8> (Tensor<float, Shape2x4x8x8>.Allocate() makes one)", d.GetMessage());
+    }
+
+    [Fact]
+    public void Tensor_of_the_same_count_but_other_dimensions_suggests_reshape()
+    {
+        AnalyzerHarness.Result result = AnalyzerHarness.Run(Operators + """
+            public static partial class More
+            {
+                [AvgPool2d(Batch = 2, Channels = 3, Height = 8, Width = 8, Kernel = 1)]
+                public static partial void Same(ReadOnlySpan<float> x, Span<float> y);
+                [AvgPool2d(Batch = 1, Channels = 6, Height = 8, Width = 8, Kernel = 1)]
+                public static partial void Flat(ReadOnlySpan<float> x, Span<float> y);
+            }
+
+            public static class Calls
+            {
+                public static void Run(Tensor<float, Shape1x6x8x8> flat, Tensor<float, Shape2x3x8x8> y) => More.Same(flat, y);
+            }
+            """);
+        Diagnostic d = Assert.Single(result.Analyzer);
+        Assert.Equal("TDSL0203", d.Id);
+        Assert.Equal("'flat' is Tensor<float, Shape1x6x8x8> (1×6×8×8) but 'x' of More.Same takes Tensor<float, Shape2x3x8x8> (2×3×8×8); pass a Tensor<float, Shape2x3x8x8> (Tensor<float, Shape2x3x8x8>.Allocate() makes one), or, if the data is laid out as 2×3×8×8, 'flat.Reshape<Shape2x3x8x8>()'", d.GetMessage());
+    }
+
+    [Fact]
+    public void Tensor_of_another_element_type_is_TDSL0203()
+    {
+        Diagnostic d = SingleWithCompilerErrors("""
+            public static class Calls
+            {
+                public static void Run(Tensor<float, Shape2x4x8x8> x, Tensor<float, Shape2x4x4x4> y, Tensor<float, Shape2x4x4x4> positions)
+                    => Ops.Pool(x, y, indexes: positions);
+            }
+            """);
+        Assert.Equal("positions", AnalyzerHarness.TextAt(d));
+        Assert.StartsWith("'positions' is Tensor<float, Shape2x4x4x4> (2×4×4×4) but 'indexes' of Ops.Pool takes Tensor<int, Shape2x4x4x4> (2×4×4×4);", d.GetMessage());
+    }
+
     // ---- robustness ----
 
     [Fact]
