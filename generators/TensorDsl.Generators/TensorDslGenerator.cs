@@ -11,6 +11,7 @@ using TensorDsl.Generators.Emit;
 using TensorDsl.Generators.Emit.Cpu;
 using TensorDsl.Generators.Emit.Ilgpu;
 using TensorDsl.Generators.Emit.OpenCL;
+using TensorDsl.Generators.Emit.Typed;
 using TensorDsl.Generators.Model;
 using TensorDsl.Generators.Shapes;
 
@@ -77,6 +78,9 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(models.Where(static r => r.Spec is not null).Select(static (r, _) => r.Spec!), static (spc, model) => EmitModel(spc, model));
         context.RegisterSourceOutput(perType, static (spc, specs) => Emit(spc, specs, "TensorDsl.OpenCL", OpenClEmitter.Emit));
 
+        // Typed tensors: one file of shape types for everything above (the typed overloads are in the CPU files).
+        ShapeTypes.Register(context, allSpecs, models);
+
         // ILGPU kernels only where the user's project references ILGPU; otherwise nothing ILGPU-related appears.
         IncrementalValueProvider<bool> referencesIlgpu = context.CompilationProvider
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName(IlgpuEmitter.DetectionType) is not null);
@@ -89,7 +93,8 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
     {
         try
         {
-            return ShapeInference.Infer(OperatorDeclarationReader.Read(kind, context, cancellationToken));
+            OperatorResult result = ShapeInference.Infer(OperatorDeclarationReader.Read(kind, context, cancellationToken));
+            return result.Spec is null ? result : result with { Spec = result.Spec with { ShapesNamespace = ShapeTypes.Namespace(context.SemanticModel.Compilation.AssemblyName) } };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -104,7 +109,8 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
     {
         try
         {
-            return ModelShapeInference.Infer(ModelDeclarationReader.Read(context, cancellationToken));
+            ModelResult result = ModelShapeInference.Infer(ModelDeclarationReader.Read(context, cancellationToken));
+            return result.Spec is null ? result : result with { Spec = result.Spec with { ShapesNamespace = ShapeTypes.Namespace(context.SemanticModel.Compilation.AssemblyName) } };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -143,6 +143,27 @@ internal static class DiagnosticDescriptors
         "TensorDsl generator failed",
         "TensorDsl could not generate '{0}': {1}; this is a bug in TensorDsl, please report it with this declaration");
 
+    // TDSL02xx: call sites of generated methods, reported by TensorCallSiteAnalyzer rather than the generator.
+    public static readonly DiagnosticDescriptor WrongArgumentLength = Error(
+        "TDSL0200",
+        "Tensor argument has the wrong length",
+        "'{0}' of {1} needs {2} elements ({3}) but {4} has {5}; allocate {6}");
+
+    public static readonly DiagnosticDescriptor AliasedArguments = Error(
+        "TDSL0201",
+        "Tensor an operator writes is also passed as another of its tensors",
+        "'{0}' is passed as both '{1}' and '{2}' of {3}, which overwrites '{1}' while it uses '{2}'; pass a separate buffer as '{1}' (generated methods do not work in place)");
+
+    public static readonly DiagnosticDescriptor WrongTensorArrayLength = Error(
+        "TDSL0202",
+        "Array has the wrong length for its tensor shape",
+        "{0} has {1} elements but {2} needs {3} ({4}); create it with {2}.Allocate() or from an array of {3} elements");
+
+    public static readonly DiagnosticDescriptor WrongTensorShape = Error(
+        "TDSL0203",
+        "Tensor argument has the wrong shape type",
+        "'{0}' is {1} but '{2}' of {3} takes {4}; {5}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = typeof(DiagnosticDescriptors)
         .GetFields()
         .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

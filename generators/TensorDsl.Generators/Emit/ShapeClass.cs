@@ -13,7 +13,7 @@ internal static class ShapeClass
         WindowGeometry g = s.Geometry;
         IReadOnlyList<TensorRole> roles = OperatorSignature.For(s.Kind, s.HasBias);
         string tensors = string.Join(", ", roles.Select(r => r.Name + " " + OperatorSignature.Describe(OperatorSignature.Dimensions(s.Kind, g, r.Shape, s.ToMatrix))));
-        w.Line("/// <summary>The fixed shapes of <see cref=\"" + SourceFile.Id(s.MethodName) + "\"/>: " + tensors + ".</summary>");
+        w.Line("/// <summary>The fixed shapes of <c>" + s.MethodName + "</c>: " + tensors + ".</summary>"); // not a cref: the method has a typed overload
         w.Line(SourceFile.GeneratedCodeAttribute);
         using (w.Open("public static class " + s.MethodName + GeneratedNames.Shape))
         {

@@ -64,6 +64,9 @@ internal sealed record ModelSpec(
     EquatableArray<LayerSpec> Layers)
 {
     public string ElementType => Element == ElementKind.Float ? "float" : "double";
+
+    /// <summary>The namespace of the compilation's generated shape types (<c>TensorDsl.Shapes.{Assembly}</c>).</summary>
+    public string ShapesNamespace { get; init; } = string.Empty;
 }
 
 /// <summary>The result of checking one model: a spec when valid, and its diagnostics.</summary>

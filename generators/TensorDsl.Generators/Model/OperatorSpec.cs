@@ -77,6 +77,12 @@ internal sealed record OperatorSpec(
     /// <summary>The C# keyword of the element type.</summary>
     public string ElementType => Element == ElementKind.Float ? "float" : "double";
 
+    /// <summary>
+    /// The namespace of the compilation's generated shape types (<c>TensorDsl.Shapes.{Assembly}</c>), set for the
+    /// user's own operators; empty for a model's kernels, which get no typed overloads.
+    /// </summary>
+    public string ShapesNamespace { get; init; } = string.Empty;
+
     /// <summary>Identifies the declaring type (namespace plus nesting), which decides the output file.</summary>
     public string DeclaringTypeKey
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TensorDsl.Runtime;
 
@@ -26,6 +27,27 @@ public static class ShapeCheck
             ThrowIndex(index, planeLength, parameter);
         }
     }
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> when <paramref name="written"/>, a tensor the operator writes, shares
+    /// memory with <paramref name="other"/>, another tensor of the same call: the operator would read values it has
+    /// already overwritten (on several threads, in no fixed order), so in-place use is never allowed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Disjoint<TWritten, TOther>(ReadOnlySpan<TWritten> written, ReadOnlySpan<TOther> other, string writtenName, string otherName)
+        where TWritten : unmanaged
+        where TOther : unmanaged
+    {
+        if (MemoryMarshal.AsBytes(written).Overlaps(MemoryMarshal.AsBytes(other)))
+        {
+            ThrowOverlap(writtenName, otherName);
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowOverlap(string written, string other)
+        => throw new ArgumentException(
+            $"'{written}' and '{other}' share memory, but the operator writes '{written}' while it uses '{other}'; pass separate buffers (in-place use is not supported).", written);
 
     [DoesNotReturn]
     private static void ThrowLength(int actual, int expected, string parameter, string shape)

@@ -263,9 +263,9 @@ internal static partial class CpuEmitter
             w.Line("/// <param name=\"" + p.Name + "\">" + Xml(p.Meaning) + ", " + p.Shape + (p.ReadOnly ? string.Empty : " (overwritten)") + ".</param>");
         }
 
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length is not the shape's.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length is not the shape's, or a written span shares memory with another.</exception>");
         w.Line(SourceFile.GeneratedCodeAttribute);
-        string parameterList = string.Join(", ", parameters.Select(p => p.Type(s.ElementType) + " " + SourceFile.Id(p.Name)));
+        string parameterList = string.Join(", ", parameters.Select(p => Marker(s, p) + p.Type(s.ElementType) + " " + SourceFile.Id(p.Name)));
         using (w.Open(header + "(" + parameterList + ")"))
         {
             foreach (TensorParameter p in parameters)
@@ -273,8 +273,11 @@ internal static partial class CpuEmitter
                 w.Line("global::TensorDsl.Runtime.ShapeCheck.Length(" + SourceFile.Id(p.Name) + ".Length, " + N(p.Length) + ", \"" + p.Name + "\", \"" + p.Shape + "\");");
             }
 
+            OverlapChecks(s, w, parameters);
             body(w);
         }
+
+        TypedOverload(s, w, summary, header, parameters);
     }
 
     private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");

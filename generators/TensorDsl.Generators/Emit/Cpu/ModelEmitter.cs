@@ -12,7 +12,7 @@ namespace TensorDsl.Generators.Emit.Cpu;
 /// initialisation, Forward, Loss, Backward and TrainStep. Window layers reuse the operator emitter: each becomes a
 /// private operator (<c>{Layer}Kernel</c>) generated exactly as a declared one would be.
 /// </summary>
-internal static class ModelEmitter
+internal static partial class ModelEmitter
 {
     private const string Training = "global::TensorDsl.Training.";
     private const string Add = "global::System.Runtime.CompilerServices.Unsafe.Add";
@@ -38,6 +38,8 @@ internal static class ModelEmitter
         {
             EmitLoss(w, m, plan, loss);
         }
+
+        EmitTypedOverloads(w, m, loss);
 
         EmitBackward(w, m, plan);
 
@@ -281,7 +283,7 @@ internal static class ModelEmitter
         w.Line("/// <summary>Copies <paramref name=\"input\"/> (" + Describe(m.InputShape.ToArray()) + ") into <see cref=\"Input\"/> and runs the network.</summary>");
         w.Line("/// <returns>The output, " + Describe(OutputShape(m, plan)) + " (the model's own buffer, valid until the next call).</returns>");
         w.Line(SourceFile.GeneratedCodeAttribute);
-        using (w.Open("public global::System.ReadOnlySpan<" + t + "> Forward(global::System.ReadOnlySpan<" + t + "> input)"))
+        using (w.Open("public global::System.ReadOnlySpan<" + t + "> Forward(" + Marker(m, ModelTensor.Input) + "global::System.ReadOnlySpan<" + t + "> input)"))
         {
             w.Line("global::TensorDsl.Runtime.ShapeCheck.Length(input.Length, InputLength, \"input\", \"" + Describe(m.InputShape.ToArray()) + "\");");
             w.Line("input.CopyTo(_input);");
@@ -349,7 +351,7 @@ internal static class ModelEmitter
         string output = plan.Output(plan.LastComputing);
         string gradient = plan.Gradient(plan.LastComputing);
         bool crossEntropy = loss.Kind == LayerKind.SoftmaxCrossEntropy;
-        string target = crossEntropy ? "global::System.ReadOnlySpan<int> labels" : "global::System.ReadOnlySpan<" + t + "> target";
+        string target = crossEntropy ? Marker(m, ModelTensor.Labels) + "global::System.ReadOnlySpan<int> labels" : Marker(m, ModelTensor.Output) + "global::System.ReadOnlySpan<" + t + "> target";
         w.Line(crossEntropy
             ? "/// <summary>The mean softmax cross entropy of the last output against <paramref name=\"labels\"/> (Batch class indices); also writes <see cref=\"OutputGradient\"/>.</summary>"
             : "/// <summary>The mean squared error of the last output against <paramref name=\"target\"/> (" + Describe(OutputShape(m, plan)) + "); also writes <see cref=\"OutputGradient\"/>.</summary>");
@@ -365,7 +367,7 @@ internal static class ModelEmitter
         w.Line("/// <summary>Forward, Loss and Backward in one call: afterwards every parameter's Gradient holds this batch's gradient.</summary>");
         w.Line("/// <returns>The loss.</returns>");
         w.Line(SourceFile.GeneratedCodeAttribute);
-        using (w.Open("public " + t + " TrainStep(global::System.ReadOnlySpan<" + t + "> input, " + target + ")"))
+        using (w.Open("public " + t + " TrainStep(" + Marker(m, ModelTensor.Input) + "global::System.ReadOnlySpan<" + t + "> input, " + target + ")"))
         {
             w.Line("Forward(input);");
             w.Line(t + " loss = Loss(" + (crossEntropy ? "labels" : "target") + ");");
@@ -378,7 +380,7 @@ internal static class ModelEmitter
             w.Line();
             w.Line("/// <summary>How many samples of the last output score their label highest.</summary>");
             w.Line(SourceFile.GeneratedCodeAttribute);
-            w.Line("public int CountCorrect(global::System.ReadOnlySpan<int> labels) => " + Training + "Losses.Accuracy<" + t + ">(" + output + ", Batch, Classes, labels);");
+            w.Line("public int CountCorrect(" + target + ") => " + Training + "Losses.Accuracy<" + t + ">(" + output + ", Batch, Classes, labels);");
         }
 
         w.Line();
