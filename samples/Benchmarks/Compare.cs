@@ -92,13 +92,20 @@ internal static class Compare
         return worst.ToString("0.0e+0");
     }
 
-    /// <summary>The median wall time of repeated calls after two warm-up calls (at least 5, up to 40 or about a second).</summary>
+    /// <summary>
+    /// The median wall time of repeated calls (at least 5, up to 40 or about a second), after a warm-up of 10 calls or
+    /// a quarter second, whichever ends first, so that the JIT's tiered compilation has settled.
+    /// </summary>
     public static double MedianMs(Action call)
     {
-        call();
-        call();
-        List<double> times = new();
         Stopwatch total = Stopwatch.StartNew();
+        for (int i = 0; i < 10 && (i < 2 || total.Elapsed.TotalSeconds < 0.25); i++)
+        {
+            call();
+        }
+
+        List<double> times = new();
+        total.Restart();
         while (times.Count < 5 || (times.Count < 40 && total.Elapsed.TotalSeconds < 1.0))
         {
             long start = Stopwatch.GetTimestamp();

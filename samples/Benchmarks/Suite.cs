@@ -181,6 +181,22 @@ public sealed class SuiteCase
         }
     }
 
+    /// <summary>The backward of a convolution, one gradient at a time (for profiles): gx, gw, gb.</summary>
+    public (string Name, System.Action Call)[] BackwardParts() => Name switch
+    {
+        "seed_mnist" => Parts(() => Suite.SeedMnistBackwardInput(Wt, Gy, Gx), () => Suite.SeedMnistBackwardWeight(X, Gy, Gw), () => Suite.SeedMnistBackwardBias(Gy, Gb)),
+        "lenet_c2" => Parts(() => Suite.LenetC2BackwardInput(Wt, Gy, Gx), () => Suite.LenetC2BackwardWeight(X, Gy, Gw), () => Suite.LenetC2BackwardBias(Gy, Gb)),
+        "cifar_3x3" => Parts(() => Suite.Cifar3x3BackwardInput(Wt, Gy, Gx), () => Suite.Cifar3x3BackwardWeight(X, Gy, Gw), () => Suite.Cifar3x3BackwardBias(Gy, Gb)),
+        "resnet_stem" => Parts(() => Suite.ResnetStemBackwardInput(Wt, Gy, Gx), () => Suite.ResnetStemBackwardWeight(X, Gy, Gw), () => Suite.ResnetStemBackwardBias(Gy, Gb)),
+        "resnet_3x3" => Parts(() => Suite.Resnet3x3BackwardInput(Wt, Gy, Gx), () => Suite.Resnet3x3BackwardWeight(X, Gy, Gw), () => Suite.Resnet3x3BackwardBias(Gy, Gb)),
+        "strided_3x3" => Parts(() => Suite.Strided3x3BackwardInput(Wt, Gy, Gx), () => Suite.Strided3x3BackwardWeight(X, Gy, Gw), () => Suite.Strided3x3BackwardBias(Gy, Gb)),
+        "pointwise_1x1" => Parts(() => Suite.Pointwise1x1BackwardInput(Wt, Gy, Gx), () => Suite.Pointwise1x1BackwardWeight(X, Gy, Gw), () => Suite.Pointwise1x1BackwardBias(Gy, Gb)),
+        "deconv_up" => Parts(() => Suite.DeconvUpBackwardInput(Wt, Gy, Gx), () => Suite.DeconvUpBackwardWeight(X, Gy, Gw), () => Suite.DeconvUpBackwardBias(Gy, Gb)),
+        _ => System.Array.Empty<(string, System.Action)>(),
+    };
+
+    private static (string, System.Action)[] Parts(System.Action gx, System.Action gw, System.Action gb) => new[] { ("gx", gx), ("gw", gw), ("gb", gb) };
+
     /// <summary>All gradients: gx, gw and gb for convolutions (each from x, w, gy), gx for pooling.</summary>
     public void Backward()
     {

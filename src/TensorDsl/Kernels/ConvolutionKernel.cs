@@ -10,10 +10,18 @@ namespace TensorDsl.Kernels;
 /// How the generator splits a convolution's work into tasks, chosen per shape at build time.
 /// </summary>
 /// <param name="CorrelateRows">Output rows of one image per task of the correlation (conv2d forward).</param>
+/// <param name="CorrelateTileRows">Output channels per register tile of the correlation: 1, 2, 3, 4 or 6.</param>
+/// <param name="CorrelateBlockChannels">Input channels per reduction block of the correlation (cache blocking).</param>
 /// <param name="ScatterRows">Output rows of one image phase per task of the transposed correlation.</param>
+/// <param name="ScatterTileRows">Output channels per register tile of the transposed correlation.</param>
+/// <param name="ScatterBlockChannels">Grid channels per reduction block of the transposed correlation.</param>
 /// <param name="GradientChannelBlocks">Blocks of 4 output channels per weight-gradient task.</param>
 /// <param name="GradientTapBlocks">Blocks of 3 taps (input channel, kh, kw) per weight-gradient task.</param>
-public readonly record struct ConvolutionTiling(int CorrelateRows, int ScatterRows, int GradientChannelBlocks, int GradientTapBlocks);
+/// <param name="GradientChunk">Positions per reduction chunk of the weight gradient (a multiple of 8; cache blocking).</param>
+public readonly record struct ConvolutionTiling(
+    int CorrelateRows, int CorrelateTileRows, int CorrelateBlockChannels,
+    int ScatterRows, int ScatterTileRows, int ScatterBlockChannels,
+    int GradientChannelBlocks, int GradientTapBlocks, int GradientChunk);
 
 /// <summary>
 /// A float32 convolution of one fixed geometry, computed as an implicit GEMM over a transformed input.
@@ -44,6 +52,7 @@ public sealed class ConvolutionKernel
 
     // Weight gradient: grid rows re-laid to the image transform's row width, padded to a multiple of 8.
     private readonly int _gradientLength;
+    private readonly int _gradientChunk;
     private readonly int _gradientChannelsPadded;
     private readonly int[] _gradientOffsets;
     private readonly int _gradientTaps;
@@ -89,8 +98,8 @@ public sealed class ConvolutionKernel
 
         _correlate = new GemmPlan(
             _imageTransform, gridChannels, gridHeight, gridWidth, imageChannels * _kernelArea,
-            new[] { new GemmPhase(offsets, weightIndex, gridHeight, gridWidth, 0, 1, 0, 1) },
-            batch, Math.Max(1, tiling.CorrelateRows));
+            new[] { new GemmPhase(offsets, weightIndex, _kernelArea, gridHeight, gridWidth, 0, 1, 0, 1) },
+            batch, Math.Max(1, tiling.CorrelateRows), tiling.CorrelateTileRows, tiling.CorrelateBlockChannels);
 
         // ---- transposed correlation: grid → image, one GEMM per image stride phase.
         int tapsHigh = (kernelHeight + strideHeight - 1) / strideHeight;
@@ -142,15 +151,16 @@ public sealed class ConvolutionKernel
                 }
 
                 phases[(rh * strideWidth) + rw] = new GemmPhase(
-                    phaseOffsets, phaseWeights, Math.Max(0, q1 - q0 + 1), Math.Max(0, b1 - b0 + 1),
+                    phaseOffsets, phaseWeights, jh * jw, Math.Max(0, q1 - q0 + 1), Math.Max(0, b1 - b0 + 1),
                     (strideHeight * q0) + rh - padHeight, strideHeight, (strideWidth * b0) + rw - padWidth, strideWidth);
             }
         }
 
-        _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows));
+        _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels);
 
         // ---- weight gradient: dot products over the image transform's flat positions.
         _gradientLength = RoundUp(gridHeight * colsQ, 8);
+        _gradientChunk = Math.Clamp(RoundUp(Math.Max(8, tiling.GradientChunk), 8), 8, _gradientLength);
         _gradientChannelsPadded = RoundUp(gridChannels, MicroKernels.DotRows);
         _gradientTaps = taps;
         _gradientOffsets = new int[RoundUp(taps, MicroKernels.DotTaps)];
@@ -209,6 +219,7 @@ public sealed class ConvolutionKernel
         TensorThreads.Run(_gradientTasks, ref job);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> source, Span<float> second)
     {
         int imageTasks = _batch * _imageChannels;
@@ -243,6 +254,7 @@ public sealed class ConvolutionKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeGradient(int begin, int end, float[] source, float[] second, Span<float> weightGradient)
     {
         int tapBlocks = _gradientOffsets.Length / MicroKernels.DotTaps;
@@ -260,18 +272,24 @@ public sealed class ConvolutionKernel
             int tb1 = Math.Min(tapBlocks, tb0 + GradientTapGroup);
             int tapCount = tb1 - tb0;
             sums.AsSpan(0, (cb1 - cb0) * tapCount * TileSize).Clear();
+            // Chunks of positions, so that a chunk's grid and image rows are reused from L1 across tiles; each
+            // tile's partial sum of a chunk is added in order of image and chunk, whatever the thread count.
             for (int n = 0; n < _batch; n++)
             {
-                ref float xImage = ref Unsafe.Add(ref x, n * _imageTransform.Image);
-                ref float gImage = ref Unsafe.Add(ref g, n * _gradientChannelsPadded * _gradientLength);
-                for (int tb = tb0; tb < tb1; tb++)
+                for (int p0 = 0; p0 < _gradientLength; p0 += _gradientChunk)
                 {
-                    for (int cb = cb0; cb < cb1; cb++)
+                    int length = Math.Min(_gradientChunk, _gradientLength - p0);
+                    ref float xImage = ref Unsafe.Add(ref x, (n * _imageTransform.Image) + p0);
+                    ref float gImage = ref Unsafe.Add(ref g, (n * _gradientChannelsPadded * _gradientLength) + p0);
+                    for (int tb = tb0; tb < tb1; tb++)
                     {
-                        MicroKernels.Dot4x3(
-                            ref Unsafe.Add(ref gImage, cb * MicroKernels.DotRows * _gradientLength), _gradientLength,
-                            ref xImage, ref Unsafe.Add(ref offsets, tb * MicroKernels.DotTaps), _gradientLength,
-                            ref sums[(((cb - cb0) * tapCount) + (tb - tb0)) * TileSize]);
+                        for (int cb = cb0; cb < cb1; cb++)
+                        {
+                            MicroKernels.Dot4x3(
+                                ref Unsafe.Add(ref gImage, cb * MicroKernels.DotRows * _gradientLength), _gradientLength,
+                                ref xImage, ref Unsafe.Add(ref offsets, tb * MicroKernels.DotTaps), length,
+                                ref sums[(((cb - cb0) * tapCount) + (tb - tb0)) * TileSize]);
+                        }
                     }
                 }
             }
@@ -383,6 +401,7 @@ internal sealed class InputTransform
         => (c * Plane) + (((ph * StrideWidth) + pw) * PhasePlane) + (row * ColsQ) + col;
 
     /// <summary>Transforms the plane (n, c) of <paramref name="source"/> into <paramref name="target"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Copy(ReadOnlySpan<float> source, Span<float> target, int n, int c)
     {
         ReadOnlySpan<float> plane = source.Slice(((n * Channels) + c) * Height * Width, Height * Width);
@@ -432,10 +451,11 @@ internal sealed class InputTransform
 /// <summary>One GEMM of a plan: its taps (read offsets and weight indices) and where its output positions go.</summary>
 internal sealed class GemmPhase
 {
-    public GemmPhase(int[] offsets, int[] weightIndex, int rows, int columns, int targetRow0, int targetRowStep, int targetColumn0, int targetColumnStep)
+    public GemmPhase(int[] offsets, int[] weightIndex, int tapsPerChannel, int rows, int columns, int targetRow0, int targetRowStep, int targetColumn0, int targetColumnStep)
     {
         Offsets = offsets;
         WeightIndex = weightIndex;
+        TapsPerChannel = tapsPerChannel;
         Rows = rows;
         Columns = columns;
         TargetRow0 = targetRow0;
@@ -449,6 +469,9 @@ internal sealed class GemmPhase
     public int[] WeightIndex { get; }
 
     public int Taps => Offsets.Length;
+
+    /// <summary>Taps of one input channel; taps are in channel order, so a reduction block is a run of channels.</summary>
+    public int TapsPerChannel { get; }
 
     public int Rows { get; }
 
@@ -474,12 +497,16 @@ internal sealed class GemmPlan
     private readonly GemmPhase[] _phases;
     private readonly int _batch;
     private readonly int _blocks;
+    private readonly int _tileRows, _tileColumns, _blockChannels;
     private readonly int _packedLength;
     private readonly int[] _taskPhase, _taskRow0, _taskRow1;
     private readonly int _tileLength;
 
-    public GemmPlan(InputTransform transform, int outputChannels, int outputHeight, int outputWidth, int weightStride, GemmPhase[] phases, int batch, int rowsPerTask)
+    public GemmPlan(InputTransform transform, int outputChannels, int outputHeight, int outputWidth, int weightStride, GemmPhase[] phases, int batch, int rowsPerTask, int tileRows, int blockChannels)
     {
+        _tileRows = tileRows is 1 or 2 or 3 or 4 or 6 ? tileRows : 6;
+        _tileColumns = MicroKernels.ColumnsFor(_tileRows);
+        _blockChannels = Math.Max(1, blockChannels);
         _transform = transform;
         _outputChannels = outputChannels;
         _outputHeight = outputHeight;
@@ -487,25 +514,35 @@ internal sealed class GemmPlan
         _weightStride = weightStride;
         _phases = phases;
         _batch = batch;
-        _blocks = (outputChannels + MicroKernels.Rows - 1) / MicroKernels.Rows;
+        _blocks = (outputChannels + _tileRows - 1) / _tileRows;
         int packed = 0, maxRead = 0, maxTile = 0;
         System.Collections.Generic.List<(int Phase, int Row0, int Row1)> tasks = new();
+        int maxRows = 0;
         for (int p = 0; p < phases.Length; p++)
         {
             GemmPhase phase = phases[p];
             phase.PackedStart = packed;
-            packed += _blocks * phase.Taps * MicroKernels.Rows;
-            int flat = ((phase.Rows * transform.ColsQ) + MicroKernels.Columns - 1) / MicroKernels.Columns * MicroKernels.Columns;
+            packed += _blocks * phase.Taps * _tileRows;
+            int flat = ((phase.Rows * transform.ColsQ) + _tileColumns - 1) / _tileColumns * _tileColumns;
             foreach (int offset in phase.Offsets)
             {
                 maxRead = Math.Max(maxRead, offset + flat);
             }
 
-            for (int row = 0; row < phase.Rows; row += rowsPerTask)
+            maxRows = Math.Max(maxRows, phase.Rows);
+        }
+
+        // Tasks in order of band, then phase: the phases of one band read the same input rows, still in cache.
+        for (int row = 0; row < maxRows; row += rowsPerTask)
+        {
+            for (int p = 0; p < phases.Length; p++)
             {
-                int row1 = Math.Min(phase.Rows, row + rowsPerTask);
-                tasks.Add((p, row, row1));
-                maxTile = Math.Max(maxTile, (((row1 - row) * transform.ColsQ) + MicroKernels.Columns - 1) / MicroKernels.Columns * MicroKernels.Columns);
+                int row1 = Math.Min(phases[p].Rows, row + rowsPerTask);
+                if (row1 > row)
+                {
+                    tasks.Add((p, row, row1));
+                    maxTile = Math.Max(maxTile, (((row1 - row) * transform.ColsQ) + _tileColumns - 1) / _tileColumns * _tileColumns);
+                }
             }
         }
 
@@ -519,7 +556,7 @@ internal sealed class GemmPlan
         }
 
         _tileLength = maxTile;
-        SourceLength = Math.Max(batch * transform.Image, ((batch - 1) * transform.Image) + maxRead) + MicroKernels.Columns;
+        SourceLength = Math.Max(batch * transform.Image, ((batch - 1) * transform.Image) + maxRead) + _tileColumns;
     }
 
     /// <summary>Length of the transformed-input buffer, including the slack the last tiles read past the end.</summary>
@@ -538,6 +575,7 @@ internal sealed class GemmPlan
         TensorThreads.Run(_batch * TasksPerImage, ref job);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Prepare(int task, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, float[] source, float[] packed)
     {
         int planeTasks = _batch * _transform.Channels;
@@ -559,16 +597,17 @@ internal sealed class GemmPlan
         GemmPhase phase = _phases[task / _blocks];
         int block = task % _blocks;
         int taps = phase.Taps;
-        Span<float> panel = packed.AsSpan(phase.PackedStart + (block * taps * MicroKernels.Rows), taps * MicroKernels.Rows);
+        int rows = _tileRows;
+        Span<float> panel = packed.AsSpan(phase.PackedStart + (block * taps * rows), taps * rows);
         int[] index = phase.WeightIndex;
-        for (int r = 0; r < MicroKernels.Rows; r++)
+        for (int r = 0; r < rows; r++)
         {
-            int oc = (block * MicroKernels.Rows) + r;
+            int oc = (block * rows) + r;
             if (oc >= _outputChannels)
             {
                 for (int k = 0; k < taps; k++)
                 {
-                    panel[(k * MicroKernels.Rows) + r] = 0f;
+                    panel[(k * rows) + r] = 0f;
                 }
 
                 continue;
@@ -577,14 +616,16 @@ internal sealed class GemmPlan
             ReadOnlySpan<float> filter = weight.Slice(oc * _weightStride);
             for (int k = 0; k < taps; k++)
             {
-                panel[(k * MicroKernels.Rows) + r] = filter[index[k]];
+                panel[(k * rows) + r] = filter[index[k]];
             }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int begin, int end, float[] sourceArray, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
     {
-        float[] tile = Workspace.Tile(MicroKernels.Rows * _tileLength);
+        int rows = _tileRows, columns = _tileColumns;
+        float[] tile = Workspace.Tile(rows * _tileLength);
         ref float tiles = ref MemoryMarshal.GetArrayDataReference(tile);
         ref float source = ref MemoryMarshal.GetArrayDataReference(sourceArray);
         ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
@@ -598,23 +639,37 @@ internal sealed class GemmPlan
             GemmPhase phase = _phases[_taskPhase[t]];
             int row0 = _taskRow0[t], row1 = _taskRow1[t];
             int flat = (row1 - row0) * colsQ;
-            int tileCount = (flat + MicroKernels.Columns - 1) / MicroKernels.Columns;
-            int ldc = tileCount * MicroKernels.Columns;
+            int tileCount = (flat + columns - 1) / columns;
+            int ldc = tileCount * columns;
             int taps = phase.Taps;
+            int blockTaps = _blockChannels * phase.TapsPerChannel;
             ref int offsets = ref MemoryMarshal.GetArrayDataReference(phase.Offsets);
             ref float input = ref Unsafe.Add(ref source, (n * _transform.Image) + (row0 * colsQ));
             for (int block = 0; block < _blocks; block++)
             {
-                ref float panel = ref Unsafe.Add(ref packed, phase.PackedStart + (block * taps * MicroKernels.Rows));
-                for (int i = 0; i < tileCount; i++)
+                ref float panel = ref Unsafe.Add(ref packed, phase.PackedStart + (block * taps * rows));
+
+                // Cache blocking over the reduction: a block of input channels for every tile, then the next block
+                // added on top (a fixed order, whatever the thread count). A phase without taps writes zeros.
+                int k0 = 0;
+                do
                 {
-                    MicroKernels.Gemm6x16(ref panel, ref Unsafe.Add(ref input, i * MicroKernels.Columns), ref offsets, taps, ref Unsafe.Add(ref tiles, i * MicroKernels.Columns), ldc);
+                    int k1 = Math.Min(taps, k0 + blockTaps);
+                    for (int i = 0; i < tileCount; i++)
+                    {
+                        MicroKernels.GemmTile(
+                            rows, ref Unsafe.Add(ref panel, k0 * rows), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
+                            ref Unsafe.Add(ref tiles, i * columns), ldc, k0 > 0);
+                    }
+
+                    k0 = k1;
                 }
+                while (k0 < taps);
 
                 // Copy the valid positions of the tile rows out, adding the bias.
-                for (int r = 0; r < MicroKernels.Rows; r++)
+                for (int r = 0; r < rows; r++)
                 {
-                    int oc = (block * MicroKernels.Rows) + r;
+                    int oc = (block * rows) + r;
                     if (oc >= _outputChannels)
                     {
                         break;

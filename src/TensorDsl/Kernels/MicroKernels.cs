@@ -10,160 +10,13 @@ namespace TensorDsl.Kernels;
 /// instruction set, so a result never depends on the thread that computes it. The widest path the processor
 /// accelerates is chosen at run time: Vector256 with FMA, Vector128, or scalar.
 /// </summary>
-public static class MicroKernels
+public static partial class MicroKernels
 {
-    /// <summary>Rows of the output tile of <see cref="Gemm6x16"/> (output channels).</summary>
-    public const int Rows = 6;
-
-    /// <summary>Columns of the output tile of <see cref="Gemm6x16"/> (output positions).</summary>
-    public const int Columns = 16;
-
     /// <summary>Output channels of a weight-gradient tile.</summary>
     public const int DotRows = 4;
 
     /// <summary>Taps of a weight-gradient tile.</summary>
     public const int DotTaps = 3;
-
-    /// <summary>
-    /// The implicit-GEMM tile: <c>c[r·ldc + j] = Σ over i &lt; k of a[6·i + r] · b[offsets[i] + j]</c> for r &lt; 6, j &lt; 16.
-    /// <paramref name="a"/> is a packed weight panel (6 output channels interleaved), <paramref name="offsets"/> says
-    /// where each reduction index (channel and kernel tap) reads the transformed input.
-    /// </summary>
-    public static void Gemm6x16(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc)
-    {
-        if (Fma.IsSupported && Vector256.IsHardwareAccelerated)
-        {
-            Gemm6x16Fma(ref a, ref b, ref offsets, k, ref c, ldc);
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            Gemm6x16Vector128(ref a, ref b, ref offsets, k, ref c, ldc);
-        }
-        else
-        {
-            Gemm6x16Scalar(ref a, ref b, ref offsets, k, ref c, ldc);
-        }
-    }
-
-    private static void Gemm6x16Fma(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc)
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int i = 0; i < k; i++)
-        {
-            ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Vector256<float> b0 = Vector256.LoadUnsafe(ref source);
-            Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
-            Vector256<float> w = Vector256.Create(a);
-            c00 = Fma.MultiplyAdd(w, b0, c00);
-            c01 = Fma.MultiplyAdd(w, b1, c01);
-            w = Vector256.Create(Unsafe.Add(ref a, 1));
-            c10 = Fma.MultiplyAdd(w, b0, c10);
-            c11 = Fma.MultiplyAdd(w, b1, c11);
-            w = Vector256.Create(Unsafe.Add(ref a, 2));
-            c20 = Fma.MultiplyAdd(w, b0, c20);
-            c21 = Fma.MultiplyAdd(w, b1, c21);
-            w = Vector256.Create(Unsafe.Add(ref a, 3));
-            c30 = Fma.MultiplyAdd(w, b0, c30);
-            c31 = Fma.MultiplyAdd(w, b1, c31);
-            w = Vector256.Create(Unsafe.Add(ref a, 4));
-            c40 = Fma.MultiplyAdd(w, b0, c40);
-            c41 = Fma.MultiplyAdd(w, b1, c41);
-            w = Vector256.Create(Unsafe.Add(ref a, 5));
-            c50 = Fma.MultiplyAdd(w, b0, c50);
-            c51 = Fma.MultiplyAdd(w, b1, c51);
-            a = ref Unsafe.Add(ref a, 6);
-        }
-
-        c00.StoreUnsafe(ref c);
-        c01.StoreUnsafe(ref c, 8);
-        ref float row = ref Unsafe.Add(ref c, ldc);
-        c10.StoreUnsafe(ref row);
-        c11.StoreUnsafe(ref row, 8);
-        row = ref Unsafe.Add(ref row, ldc);
-        c20.StoreUnsafe(ref row);
-        c21.StoreUnsafe(ref row, 8);
-        row = ref Unsafe.Add(ref row, ldc);
-        c30.StoreUnsafe(ref row);
-        c31.StoreUnsafe(ref row, 8);
-        row = ref Unsafe.Add(ref row, ldc);
-        c40.StoreUnsafe(ref row);
-        c41.StoreUnsafe(ref row, 8);
-        row = ref Unsafe.Add(ref row, ldc);
-        c50.StoreUnsafe(ref row);
-        c51.StoreUnsafe(ref row, 8);
-    }
-
-    private static void Gemm6x16Vector128(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc)
-    {
-        // Two passes of 6×8 keep the accumulators within the 16 SSE registers.
-        for (int half = 0; half < 2; half++)
-        {
-            Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-            Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-            ref float ap = ref a;
-            ref float bh = ref Unsafe.Add(ref b, half * 8);
-            for (int i = 0; i < k; i++)
-            {
-                ref float source = ref Unsafe.Add(ref bh, Unsafe.Add(ref offsets, i));
-                Vector128<float> b0 = Vector128.LoadUnsafe(ref source);
-                Vector128<float> b1 = Vector128.LoadUnsafe(ref source, 4);
-                c00 = MultiplyAdd(Vector128.Create(ap), b0, c00);
-                c01 = MultiplyAdd(Vector128.Create(ap), b1, c01);
-                c10 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 1)), b0, c10);
-                c11 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 1)), b1, c11);
-                c20 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 2)), b0, c20);
-                c21 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 2)), b1, c21);
-                c30 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 3)), b0, c30);
-                c31 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 3)), b1, c31);
-                c40 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 4)), b0, c40);
-                c41 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 4)), b1, c41);
-                c50 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 5)), b0, c50);
-                c51 = MultiplyAdd(Vector128.Create(Unsafe.Add(ref ap, 5)), b1, c51);
-                ap = ref Unsafe.Add(ref ap, 6);
-            }
-
-            ref float row = ref Unsafe.Add(ref c, half * 8);
-            c00.StoreUnsafe(ref row);
-            c01.StoreUnsafe(ref row, 4);
-            row = ref Unsafe.Add(ref row, ldc);
-            c10.StoreUnsafe(ref row);
-            c11.StoreUnsafe(ref row, 4);
-            row = ref Unsafe.Add(ref row, ldc);
-            c20.StoreUnsafe(ref row);
-            c21.StoreUnsafe(ref row, 4);
-            row = ref Unsafe.Add(ref row, ldc);
-            c30.StoreUnsafe(ref row);
-            c31.StoreUnsafe(ref row, 4);
-            row = ref Unsafe.Add(ref row, ldc);
-            c40.StoreUnsafe(ref row);
-            c41.StoreUnsafe(ref row, 4);
-            row = ref Unsafe.Add(ref row, ldc);
-            c50.StoreUnsafe(ref row);
-            c51.StoreUnsafe(ref row, 4);
-        }
-    }
-
-    internal static void Gemm6x16Scalar(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc)
-    {
-        for (int r = 0; r < Rows; r++)
-        {
-            for (int j = 0; j < Columns; j++)
-            {
-                float sum = 0f;
-                for (int i = 0; i < k; i++)
-                {
-                    sum += Unsafe.Add(ref a, (i * Rows) + r) * Unsafe.Add(ref b, Unsafe.Add(ref offsets, i) + j);
-                }
-
-                Unsafe.Add(ref c, (r * ldc) + j) = sum;
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c)
-        => Fma.IsSupported ? Fma.MultiplyAdd(a, b, c) : c + (a * b);
 
     /// <summary>
     /// The weight-gradient tile: for r &lt; 4 and t &lt; 3, <c>sums[3·r + t] += Σ over p &lt; length (a multiple of 8) of
@@ -181,6 +34,7 @@ public static class MicroKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x3Fma(ref float g, int ldg, ref float x, ref int offsets, int length, ref float sums)
     {
         Vector256<float> s00 = default, s01 = default, s02 = default, s10 = default, s11 = default, s12 = default;
@@ -224,6 +78,7 @@ public static class MicroKernels
         (Vector128.LoadUnsafe(ref sums, 8) + r2).StoreUnsafe(ref sums, 8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x3Portable(ref float g, int ldg, ref float x, ref int offsets, int length, ref float sums)
     {
         // The same lane structure as the FMA path (8 partial sums, then a fixed tree), written with scalars.

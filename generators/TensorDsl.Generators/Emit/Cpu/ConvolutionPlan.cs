@@ -18,17 +18,35 @@ internal sealed class ConvolutionPlan
     /// <summary>At least this many tasks per call, so that 2–8 threads get even shares.</summary>
     private const int MinimumTasks = 16;
 
-    private ConvolutionPlan(int correlateRows, int scatterRows, int gradientChannelBlocks, int gradientTapBlocks)
+    /// <summary>Row reads (distinct input rows of one channel) a reduction block may touch per tile: ~16 KiB of L1.</summary>
+    private const int BlockRowReads = 128;
+
+    private ConvolutionPlan(int correlateRows, int correlateTileRows, int correlateBlockChannels, int scatterRows, int scatterTileRows, int scatterBlockChannels, int gradientChannelBlocks, int gradientTapBlocks, int gradientChunk)
     {
         CorrelateRows = correlateRows;
+        CorrelateTileRows = correlateTileRows;
+        CorrelateBlockChannels = correlateBlockChannels;
         ScatterRows = scatterRows;
+        ScatterTileRows = scatterTileRows;
+        ScatterBlockChannels = scatterBlockChannels;
+        GradientChunk = gradientChunk;
         GradientChannelBlocks = gradientChannelBlocks;
         GradientTapBlocks = gradientTapBlocks;
     }
 
     public int CorrelateRows { get; }
 
+    public int CorrelateTileRows { get; }
+
+    public int CorrelateBlockChannels { get; }
+
     public int ScatterRows { get; }
+
+    public int ScatterTileRows { get; }
+
+    public int ScatterBlockChannels { get; }
+
+    public int GradientChunk { get; }
 
     public int GradientChannelBlocks { get; }
 
@@ -60,7 +78,41 @@ internal sealed class ConvolutionPlan
         int channelTasks = (channelBlocks + channelGroup - 1) / channelGroup;
         int tapTasks = Math.Min(tapBlocks, Math.Max(1, (MinimumTasks + channelTasks - 1) / channelTasks));
         int tapGroup = (tapBlocks + tapTasks - 1) / tapTasks;
-        return new ConvolutionPlan(correlateRows, scatterRows, channelGroup, tapGroup);
+        // Register tiles: the rows (output channels) that waste least on padding; 12 accumulators whatever the rows.
+        int correlateTileRows = TileRows(g.GridChannels), scatterTileRows = TileRows(g.ImageChannels);
+
+        // Reduction blocks: enough input channels that one tile's reads of a block stay within L1.
+        int correlateRowReads = g.KernelHeight * Math.Min(g.KernelWidth, g.StrideWidth);
+        int correlateBlock = BlockChannels(correlateRowReads, correlateTileRows);
+        int scatterBlock = BlockChannels(tapsHigh, scatterTileRows);
+
+        // Weight-gradient chunks: the positions of 4 grid rows and 3 image rows of one chunk stay in L1.
+        int chunk = Math.Min(1024, ((g.GridHeight * colsQ) + 7) / 8 * 8);
+        return new ConvolutionPlan(correlateRows, correlateTileRows, correlateBlock, scatterRows, scatterTileRows, scatterBlock, channelGroup, tapGroup, chunk);
+    }
+
+    private static int TileRows(int channels)
+    {
+        int best = 6;
+        int bestPadded = (channels + 5) / 6 * 6;
+        foreach (int rows in new[] { 4, 3, 2, 1 })
+        {
+            int padded = (channels + rows - 1) / rows * rows;
+            if (padded < bestPadded)
+            {
+                best = rows;
+                bestPadded = padded;
+            }
+        }
+
+        return best;
+    }
+
+    private static int BlockChannels(int rowReadsPerChannel, int tileRows)
+    {
+        // A tile 96 / rows positions wide reads (96 / rows) / 16 + 1 cache lines per row read.
+        int linesPerRow = (96 / tileRows / 16) + 1;
+        return Math.Max(1, BlockRowReads * 3 / linesPerRow / Math.Max(1, rowReadsPerChannel));
     }
 
     /// <summary>Rows per task: the band's input fits <see cref="TaskInputBytes"/>, and there are enough tasks.</summary>
@@ -84,7 +136,7 @@ internal sealed class ConvolutionPlan
     {
         WindowGeometry g = s.Geometry;
         IndentedWriter w = new();
-        w.Line("/// <summary>The planned float32 convolution kernel of " + s.MethodName + ": implicit GEMM, " + N(CorrelateRows) + " grid rows per forward task, " + N(ScatterRows) + " phase rows per transposed task, weight-gradient tasks of " + N(GradientChannelBlocks) + "×4 channels × " + N(GradientTapBlocks) + "×3 taps.</summary>");
+        w.Line("/// <summary>The planned float32 convolution kernel of " + s.MethodName + ": implicit GEMM; forward tasks of " + N(CorrelateRows) + " grid rows, " + N(CorrelateTileRows) + "×" + N(96 / CorrelateTileRows) + " tiles, reduction blocks of " + N(CorrelateBlockChannels) + " channels; transposed tasks of " + N(ScatterRows) + " phase rows, " + N(ScatterTileRows) + "×" + N(96 / ScatterTileRows) + " tiles, blocks of " + N(ScatterBlockChannels) + " channels; weight-gradient tasks of " + N(GradientChannelBlocks) + "×4 channels × " + N(GradientTapBlocks) + "×3 taps.</summary>");
         w.Line(SourceFile.GeneratedCodeAttribute);
         using (w.Open("file static class " + name))
         {
@@ -93,7 +145,7 @@ internal sealed class ConvolutionPlan
             w.Line(N(g.Batch) + ", " + N(g.ImageChannels) + ", " + N(g.ImageHeight) + ", " + N(g.ImageWidth) + ",");
             w.Line(N(g.GridChannels) + ", " + N(g.GridHeight) + ", " + N(g.GridWidth) + ",");
             w.Line(N(g.KernelHeight) + ", " + N(g.KernelWidth) + ", " + N(g.StrideHeight) + ", " + N(g.StrideWidth) + ", " + N(g.PadHeight) + ", " + N(g.PadWidth) + ",");
-            w.Line("new global::TensorDsl.Kernels.ConvolutionTiling(" + N(CorrelateRows) + ", " + N(ScatterRows) + ", " + N(GradientChannelBlocks) + ", " + N(GradientTapBlocks) + "));");
+            w.Line("new global::TensorDsl.Kernels.ConvolutionTiling(" + N(CorrelateRows) + ", " + N(CorrelateTileRows) + ", " + N(CorrelateBlockChannels) + ", " + N(ScatterRows) + ", " + N(ScatterTileRows) + ", " + N(ScatterBlockChannels) + ", " + N(GradientChannelBlocks) + ", " + N(GradientTapBlocks) + ", " + N(GradientChunk) + "));");
             w.Outdent();
         }
 
