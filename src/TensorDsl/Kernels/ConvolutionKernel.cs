@@ -18,10 +18,13 @@ namespace TensorDsl.Kernels;
 /// <param name="GradientChannelBlocks">Blocks of 4 output channels per weight-gradient task.</param>
 /// <param name="GradientTapBlocks">Blocks of 3 taps (input channel, kh, kw) per weight-gradient task.</param>
 /// <param name="GradientChunk">Positions per reduction chunk of the weight gradient (a multiple of 8; cache blocking).</param>
+/// <param name="CorrelateWeightsInner">Loop order of the correlation: weight blocks inside tiles (input-stationary) rather than outside.</param>
+/// <param name="ScatterWeightsInner">Loop order of the transposed correlation, likewise.</param>
 public readonly record struct ConvolutionTiling(
     int CorrelateRows, int CorrelateTileRows, int CorrelateBlockChannels,
     int ScatterRows, int ScatterTileRows, int ScatterBlockChannels,
-    int GradientChannelBlocks, int GradientTapBlocks, int GradientChunk);
+    int GradientChannelBlocks, int GradientTapBlocks, int GradientChunk,
+    bool CorrelateWeightsInner = false, bool ScatterWeightsInner = false);
 
 /// <summary>
 /// A float32 convolution of one fixed geometry, computed as an implicit GEMM over a transformed input.
@@ -99,7 +102,7 @@ public sealed class ConvolutionKernel
         _correlate = new GemmPlan(
             _imageTransform, gridChannels, gridHeight, gridWidth, imageChannels * _kernelArea,
             new[] { new GemmPhase(offsets, weightIndex, _kernelArea, gridHeight, gridWidth, 0, 1, 0, 1) },
-            batch, Math.Max(1, tiling.CorrelateRows), tiling.CorrelateTileRows, tiling.CorrelateBlockChannels);
+            batch, Math.Max(1, tiling.CorrelateRows), tiling.CorrelateTileRows, tiling.CorrelateBlockChannels, tiling.CorrelateWeightsInner);
 
         // ---- transposed correlation: grid → image, one GEMM per image stride phase.
         int tapsHigh = (kernelHeight + strideHeight - 1) / strideHeight;
@@ -156,7 +159,7 @@ public sealed class ConvolutionKernel
             }
         }
 
-        _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels);
+        _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels, tiling.ScatterWeightsInner);
 
         // ---- weight gradient: dot products over the image transform's flat positions.
         _gradientLength = RoundUp(gridHeight * colsQ, 8);
@@ -498,15 +501,17 @@ internal sealed class GemmPlan
     private readonly int _batch;
     private readonly int _blocks;
     private readonly int _tileRows, _tileColumns, _blockChannels;
+    private readonly bool _weightsInner;
     private readonly int _packedLength;
-    private readonly int[] _taskPhase, _taskRow0, _taskRow1;
+    private readonly int[] _taskPhase, _taskFlat0, _taskFlat1;
     private readonly int _tileLength;
 
-    public GemmPlan(InputTransform transform, int outputChannels, int outputHeight, int outputWidth, int weightStride, GemmPhase[] phases, int batch, int rowsPerTask, int tileRows, int blockChannels)
+    public GemmPlan(InputTransform transform, int outputChannels, int outputHeight, int outputWidth, int weightStride, GemmPhase[] phases, int batch, int rowsPerTask, int tileRows, int blockChannels, bool weightsInner)
     {
         _tileRows = tileRows is 1 or 2 or 3 or 4 or 6 ? tileRows : 6;
         _tileColumns = MicroKernels.ColumnsFor(_tileRows);
         _blockChannels = Math.Max(1, blockChannels);
+        _weightsInner = weightsInner;
         _transform = transform;
         _outputChannels = outputChannels;
         _outputHeight = outputHeight;
@@ -532,27 +537,31 @@ internal sealed class GemmPlan
             maxRows = Math.Max(maxRows, phase.Rows);
         }
 
-        // Tasks in order of band, then phase: the phases of one band read the same input rows, still in cache.
-        for (int row = 0; row < maxRows; row += rowsPerTask)
+        // A task is a run of whole tiles over the flat positions row·Wq + col of one phase: about rowsPerTask rows,
+        // so that only the last tile of a phase computes positions past its end. Tasks are in order of band, then
+        // phase: the phases of one band read the same input rows, still in cache.
+        int tilesPerTask = Math.Max(1, (int)Math.Round((double)rowsPerTask * transform.ColsQ / _tileColumns));
+        int span = tilesPerTask * _tileColumns;
+        for (int flat0 = 0; flat0 < maxRows * transform.ColsQ; flat0 += span)
         {
             for (int p = 0; p < phases.Length; p++)
             {
-                int row1 = Math.Min(phases[p].Rows, row + rowsPerTask);
-                if (row1 > row)
+                int flat1 = Math.Min(phases[p].Rows * transform.ColsQ, flat0 + span);
+                if (flat1 > flat0)
                 {
-                    tasks.Add((p, row, row1));
-                    maxTile = Math.Max(maxTile, (((row1 - row) * transform.ColsQ) + _tileColumns - 1) / _tileColumns * _tileColumns);
+                    tasks.Add((p, flat0, flat1));
+                    maxTile = Math.Max(maxTile, span);
                 }
             }
         }
 
         _packedLength = Math.Max(1, packed);
         _taskPhase = new int[tasks.Count];
-        _taskRow0 = new int[tasks.Count];
-        _taskRow1 = new int[tasks.Count];
+        _taskFlat0 = new int[tasks.Count];
+        _taskFlat1 = new int[tasks.Count];
         for (int i = 0; i < tasks.Count; i++)
         {
-            (_taskPhase[i], _taskRow0[i], _taskRow1[i]) = tasks[i];
+            (_taskPhase[i], _taskFlat0[i], _taskFlat1[i]) = tasks[i];
         }
 
         _tileLength = maxTile;
@@ -625,28 +634,57 @@ internal sealed class GemmPlan
     private void Compute(int begin, int end, float[] sourceArray, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
     {
         int rows = _tileRows, columns = _tileColumns;
-        float[] tile = Workspace.Tile(rows * _tileLength);
+        float[] tile = Workspace.Tile((_weightsInner ? _blocks : 1) * rows * _tileLength);
         ref float tiles = ref MemoryMarshal.GetArrayDataReference(tile);
         ref float source = ref MemoryMarshal.GetArrayDataReference(sourceArray);
         ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
         ref float target = ref MemoryMarshal.GetReference(output);
-        int colsQ = _transform.ColsQ;
-        int outputPlane = _outputHeight * _outputWidth;
         for (int task = begin; task < end; task++)
         {
             int n = task / TasksPerImage;
             int t = task - (n * TasksPerImage);
             GemmPhase phase = _phases[_taskPhase[t]];
-            int row0 = _taskRow0[t], row1 = _taskRow1[t];
-            int flat = (row1 - row0) * colsQ;
+            int flat0 = _taskFlat0[t], flat1 = _taskFlat1[t];
+            int flat = flat1 - flat0;
             int tileCount = (flat + columns - 1) / columns;
             int ldc = tileCount * columns;
             int taps = phase.Taps;
             int blockTaps = _blockChannels * phase.TapsPerChannel;
             ref int offsets = ref MemoryMarshal.GetArrayDataReference(phase.Offsets);
-            ref float input = ref Unsafe.Add(ref source, (n * _transform.Image) + (row0 * colsQ));
+            ref float input = ref Unsafe.Add(ref source, (n * _transform.Image) + flat0);
+            if (_weightsInner)
+            {
+                // Input-stationary: a tile's reads of a reduction block stay in L1 while every output-channel block's
+                // weights stream past (from L2, in order); the whole task's outputs are buffered, then copied out.
+                int k0 = 0;
+                do
+                {
+                    int k1 = Math.Min(taps, k0 + blockTaps);
+                    for (int i = 0; i < tileCount; i++)
+                    {
+                        for (int block = 0; block < _blocks; block++)
+                        {
+                            MicroKernels.GemmTile(
+                                rows, ref Unsafe.Add(ref packed, phase.PackedStart + (((block * taps) + k0) * rows)), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
+                                ref Unsafe.Add(ref tiles, (block * rows * ldc) + (i * columns)), ldc, k0 > 0);
+                        }
+                    }
+
+                    k0 = k1;
+                }
+                while (k0 < taps);
+
+                for (int block = 0; block < _blocks; block++)
+                {
+                    CopyOut(phase, n, block, flat0, flat1, ref Unsafe.Add(ref tiles, block * rows * ldc), ldc, bias, ref target);
+                }
+
+                continue;
+            }
+
             for (int block = 0; block < _blocks; block++)
             {
+                // Weight-stationary: one output-channel block's weights stay in L1 while the task's tiles stream past.
                 ref float panel = ref Unsafe.Add(ref packed, phase.PackedStart + (block * taps * rows));
 
                 // Cache blocking over the reduction: a block of input channels for every tile, then the next block
@@ -666,26 +704,41 @@ internal sealed class GemmPlan
                 }
                 while (k0 < taps);
 
-                // Copy the valid positions of the tile rows out, adding the bias.
-                for (int r = 0; r < rows; r++)
-                {
-                    int oc = (block * rows) + r;
-                    if (oc >= _outputChannels)
-                    {
-                        break;
-                    }
+                CopyOut(phase, n, block, flat0, flat1, ref tiles, ldc, bias, ref target);
+            }
+        }
+    }
 
-                    float b = bias.IsEmpty ? 0f : bias[oc];
-                    ref float plane = ref Unsafe.Add(ref target, ((n * _outputChannels) + oc) * outputPlane);
-                    ref float rowTiles = ref Unsafe.Add(ref tiles, r * ldc);
-                    for (int row = row0; row < row1; row++)
-                    {
-                        ref float from = ref Unsafe.Add(ref rowTiles, (row - row0) * colsQ);
-                        int outRow = phase.TargetRow0 + (row * phase.TargetRowStep);
-                        ref float to = ref Unsafe.Add(ref plane, (outRow * _outputWidth) + phase.TargetColumn0);
-                        CopyRow(ref from, ref to, phase.Columns, phase.TargetColumnStep, b);
-                    }
+    /// <summary>Copies the valid positions of one output-channel block's tile rows out, adding the bias.</summary>
+    private void CopyOut(GemmPhase phase, int n, int block, int flat0, int flat1, ref float tiles, int ldc, ReadOnlySpan<float> bias, ref float target)
+    {
+        int colsQ = _transform.ColsQ;
+        int outputPlane = _outputHeight * _outputWidth;
+        for (int r = 0; r < _tileRows; r++)
+        {
+            int oc = (block * _tileRows) + r;
+            if (oc >= _outputChannels)
+            {
+                break;
+            }
+
+            float b = bias.IsEmpty ? 0f : bias[oc];
+            ref float plane = ref Unsafe.Add(ref target, ((n * _outputChannels) + oc) * outputPlane);
+            ref float rowTiles = ref Unsafe.Add(ref tiles, r * ldc);
+            for (int row = flat0 / colsQ; row * colsQ < flat1; row++)
+            {
+                // The part of this row inside the task and inside the valid columns.
+                int col0 = Math.Max(0, flat0 - (row * colsQ));
+                int col1 = Math.Min(phase.Columns, flat1 - (row * colsQ));
+                if (col1 <= col0)
+                {
+                    continue;
                 }
+
+                ref float from = ref Unsafe.Add(ref rowTiles, (row * colsQ) + col0 - flat0);
+                int outRow = phase.TargetRow0 + (row * phase.TargetRowStep);
+                ref float to = ref Unsafe.Add(ref plane, (outRow * _outputWidth) + phase.TargetColumn0 + (col0 * phase.TargetColumnStep));
+                CopyRow(ref from, ref to, col1 - col0, phase.TargetColumnStep, b);
             }
         }
     }

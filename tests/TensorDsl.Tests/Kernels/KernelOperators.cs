@@ -28,7 +28,7 @@ public static partial class KernelOperators
     [Conv2d(Batch = 2, InChannels = 16, Height = 29, Width = 29, OutChannels = 32, Kernel = 3, Stride = 2, Pad = 1)]
     public static partial void Strided3x3(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
 
-    [Conv2d(Batch = 2, InChannels = 32, Height = 14, Width = 14, OutChannels = 40, Kernel = 1)]
+    [Conv2d(Batch = 2, InChannels = 64, Height = 14, Width = 14, OutChannels = 70, Kernel = 1)]
     public static partial void Pointwise(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
 
     [Deconv2d(Batch = 2, InChannels = 16, Height = 16, Width = 16, OutChannels = 8, Kernel = 4, Stride = 2, Pad = 1)]

@@ -48,6 +48,10 @@ internal sealed class ConvolutionPlan
 
     public int GradientChunk { get; }
 
+    public bool CorrelateWeightsInner { get; private set; }
+
+    public bool ScatterWeightsInner { get; private set; }
+
     public int GradientChannelBlocks { get; }
 
     public int GradientTapBlocks { get; }
@@ -79,7 +83,8 @@ internal sealed class ConvolutionPlan
         int tapTasks = Math.Min(tapBlocks, Math.Max(1, (MinimumTasks + channelTasks - 1) / channelTasks));
         int tapGroup = (tapBlocks + tapTasks - 1) / tapTasks;
         // Register tiles: the rows (output channels) that waste least on padding; 12 accumulators whatever the rows.
-        int correlateTileRows = TileRows(g.GridChannels), scatterTileRows = TileRows(g.ImageChannels);
+        int correlateTileRows = TileRows(g.GridChannels, g.GridHeight * colsQ);
+        int scatterTileRows = TileRows(g.ImageChannels, phaseRows * (((g.ImageWidth + g.StrideWidth - 1) / g.StrideWidth) + tapsWide));
 
         // Reduction blocks: enough input channels that one tile's reads of a block stay within L1.
         int correlateRowReads = g.KernelHeight * Math.Min(g.KernelWidth, g.StrideWidth);
@@ -88,20 +93,32 @@ internal sealed class ConvolutionPlan
 
         // Weight-gradient chunks: the positions of 4 grid rows and 3 image rows of one chunk stay in L1.
         int chunk = Math.Min(1024, ((g.GridHeight * colsQ) + 7) / 8 * 8);
-        return new ConvolutionPlan(correlateRows, correlateTileRows, correlateBlock, scatterRows, scatterTileRows, scatterBlock, channelGroup, tapGroup, chunk);
+        // 1×1 kernels have many output channels per input row read: keep the input tile in L1 and stream the
+        // weights (input-stationary); otherwise keep one block of weights in L1 and stream the tiles.
+        bool pointwise = g.KernelArea == 1;
+        return new ConvolutionPlan(correlateRows, correlateTileRows, correlateBlock, scatterRows, scatterTileRows, scatterBlock, channelGroup, tapGroup, chunk)
+        {
+            CorrelateWeightsInner = pointwise && g.GridChannels >= 64,
+            ScatterWeightsInner = pointwise && g.ImageChannels >= 64,
+        };
     }
 
-    private static int TileRows(int channels)
+    /// <summary>
+    /// The tile rows R (output channels; the tile is R × 96/R positions) that compute least beyond the output: channels
+    /// padded to a multiple of R, and each image's <paramref name="positions"/> to a multiple of 96/R.
+    /// </summary>
+    private static int TileRows(int channels, int positions)
     {
         int best = 6;
-        int bestPadded = (channels + 5) / 6 * 6;
-        foreach (int rows in new[] { 4, 3, 2, 1 })
+        long bestWork = long.MaxValue;
+        foreach (int rows in new[] { 6, 4, 3, 2, 1 })
         {
-            int padded = (channels + rows - 1) / rows * rows;
-            if (padded < bestPadded)
+            int columns = 96 / rows;
+            long work = (long)((channels + rows - 1) / rows * rows) * ((positions + columns - 1) / columns * columns);
+            if (work < bestWork)
             {
                 best = rows;
-                bestPadded = padded;
+                bestWork = work;
             }
         }
 
@@ -145,7 +162,7 @@ internal sealed class ConvolutionPlan
             w.Line(N(g.Batch) + ", " + N(g.ImageChannels) + ", " + N(g.ImageHeight) + ", " + N(g.ImageWidth) + ",");
             w.Line(N(g.GridChannels) + ", " + N(g.GridHeight) + ", " + N(g.GridWidth) + ",");
             w.Line(N(g.KernelHeight) + ", " + N(g.KernelWidth) + ", " + N(g.StrideHeight) + ", " + N(g.StrideWidth) + ", " + N(g.PadHeight) + ", " + N(g.PadWidth) + ",");
-            w.Line("new global::TensorDsl.Kernels.ConvolutionTiling(" + N(CorrelateRows) + ", " + N(CorrelateTileRows) + ", " + N(CorrelateBlockChannels) + ", " + N(ScatterRows) + ", " + N(ScatterTileRows) + ", " + N(ScatterBlockChannels) + ", " + N(GradientChannelBlocks) + ", " + N(GradientTapBlocks) + ", " + N(GradientChunk) + "));");
+            w.Line("new global::TensorDsl.Kernels.ConvolutionTiling(" + N(CorrelateRows) + ", " + N(CorrelateTileRows) + ", " + N(CorrelateBlockChannels) + ", " + N(ScatterRows) + ", " + N(ScatterTileRows) + ", " + N(ScatterBlockChannels) + ", " + N(GradientChannelBlocks) + ", " + N(GradientTapBlocks) + ", " + N(GradientChunk) + ", " + (CorrelateWeightsInner ? "true" : "false") + ", " + (ScatterWeightsInner ? "true" : "false") + "));");
             w.Outdent();
         }
 

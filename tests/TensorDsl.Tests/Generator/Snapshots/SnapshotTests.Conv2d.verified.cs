@@ -136,7 +136,7 @@ namespace Demo
             8, 3, 32, 32,
             16, 32, 32,
             3, 3, 1, 1, 1, 1,
-            new global::TensorDsl.Kernels.ConvolutionTiling(16, 4, 64, 16, 3, 42, 4, 1, 1024));
+            new global::TensorDsl.Kernels.ConvolutionTiling(16, 4, 64, 16, 3, 42, 4, 1, 1024, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>
