@@ -43,18 +43,38 @@ internal static partial class CpuEmitter
             {
                 TensorParameter x = Image("x", "input"), wt = Weight("w", "weights, OC×C×KH×KW"), gy = Grid("gy", "gradient of y"), gx = Image("gx", "gradient of x", false);
                 TensorParameter gw = Weight("gw", "gradient of w", false), gb = new("gb", false, false, new[] { g.GridChannels }, "gradient of b");
+                bool fast = ConvolutionPlan.Applies(s);
+                string kernel = m + "_Plan.Kernel";
                 Forward(s, w, "2-D convolution: y = conv2d(x, w)" + (s.HasBias ? " + b" : string.Empty) + ".", w2 =>
                 {
+                    if (fast)
+                    {
+                        w2.Line(kernel + ".Correlate(" + P(s, 0) + ", " + P(s, 1) + ", " + (s.HasBias ? P(s, 2) : "default") + ", " + P(s, s.HasBias ? 3 : 2) + ");");
+                        return;
+                    }
+
                     w2.Line("var job = new " + m + "_Correlate { Image = " + P(s, 0) + ", Weight = " + P(s, 1) + (s.HasBias ? ", Bias = " + P(s, 2) : string.Empty) + ", Grid = " + P(s, s.HasBias ? 3 : 2) + " };");
                     Run(w2, g.Batch * g.GridChannels);
                 });
                 Method(s, w, GeneratedNames.BackwardInput, "The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W).", new[] { wt, gy, gx }, w2 =>
                 {
+                    if (fast)
+                    {
+                        w2.Line(kernel + ".Scatter(gy, w, default, gx);");
+                        return;
+                    }
+
                     w2.Line("var job = new " + m + "_Scatter { Grid = gy, Weight = w, Image = gx };");
                     Run(w2, g.Batch * g.ImageChannels);
                 });
                 Method(s, w, GeneratedNames.BackwardWeight, "The gradient of the weights, gw = Conv2DGradW(x, gy): the correlation of x with gy.", new[] { x, gy, gw }, w2 =>
                 {
+                    if (fast)
+                    {
+                        w2.Line(kernel + ".WeightGradient(x, gy, gw);");
+                        return;
+                    }
+
                     w2.Line("var job = new " + m + "_WeightGradient { Image = x, Grid = gy, WeightGradient = gw };");
                     Run(w2, g.GridChannels * g.ImageChannels);
                 });
@@ -64,11 +84,19 @@ internal static partial class CpuEmitter
                     Run(w2, g.GridChannels);
                 });
                 BackwardAll(s, w, new[] { x, wt, gy, gx, gw }, s.HasBias ? gb : null, "x, w, gy");
-                jobs.Lines(Jobs.Correlate(s, m + "_Correlate", s.HasBias));
-                jobs.Line();
-                jobs.Lines(Jobs.Scatter(s, m + "_Scatter", false));
-                jobs.Line();
-                jobs.Lines(Jobs.WeightGradient(s, m + "_WeightGradient"));
+                if (fast)
+                {
+                    jobs.Lines(ConvolutionPlan.For(g).Holder(s, m + "_Plan"));
+                }
+                else
+                {
+                    jobs.Lines(Jobs.Correlate(s, m + "_Correlate", s.HasBias));
+                    jobs.Line();
+                    jobs.Lines(Jobs.Scatter(s, m + "_Scatter", false));
+                    jobs.Line();
+                    jobs.Lines(Jobs.WeightGradient(s, m + "_WeightGradient"));
+                }
+
                 jobs.Line();
                 jobs.Lines(Jobs.BiasGradient(s, m + "_BiasGradient", g.GridChannels, g.GridPlane));
                 break;
@@ -78,18 +106,38 @@ internal static partial class CpuEmitter
             {
                 TensorParameter x = Grid("x", "input, N×C×H×W"), wt = Weight("w", "weights, C×OC×KH×KW"), gy = Image("gy", "gradient of y"), gx = Grid("gx", "gradient of x", false);
                 TensorParameter gw = Weight("gw", "gradient of w", false), gb = new("gb", false, false, new[] { g.ImageChannels }, "gradient of b");
+                bool fast = ConvolutionPlan.Applies(s);
+                string kernel = m + "_Plan.Kernel";
                 Forward(s, w, "2-D transposed convolution: y = deconv2d(x, w)" + (s.HasBias ? " + b" : string.Empty) + ".", w2 =>
                 {
+                    if (fast)
+                    {
+                        w2.Line(kernel + ".Scatter(" + P(s, 0) + ", " + P(s, 1) + ", " + (s.HasBias ? P(s, 2) : "default") + ", " + P(s, s.HasBias ? 3 : 2) + ");");
+                        return;
+                    }
+
                     w2.Line("var job = new " + m + "_Scatter { Grid = " + P(s, 0) + ", Weight = " + P(s, 1) + (s.HasBias ? ", Bias = " + P(s, 2) : string.Empty) + ", Image = " + P(s, s.HasBias ? 3 : 2) + " };");
                     Run(w2, g.Batch * g.ImageChannels);
                 });
                 Method(s, w, GeneratedNames.BackwardInput, "The gradient of the input, gx = conv2d(gy, w) with the same window.", new[] { wt, gy, gx }, w2 =>
                 {
+                    if (fast)
+                    {
+                        w2.Line(kernel + ".Correlate(gy, w, default, gx);");
+                        return;
+                    }
+
                     w2.Line("var job = new " + m + "_Correlate { Image = gy, Weight = w, Grid = gx };");
                     Run(w2, g.Batch * g.GridChannels);
                 });
                 Method(s, w, GeneratedNames.BackwardWeight, "The gradient of the weights, gw = Conv2DGradW(gy, x).", new[] { x, gy, gw }, w2 =>
                 {
+                    if (fast)
+                    {
+                        w2.Line(kernel + ".WeightGradient(gy, x, gw);");
+                        return;
+                    }
+
                     w2.Line("var job = new " + m + "_WeightGradient { Image = gy, Grid = x, WeightGradient = gw };");
                     Run(w2, g.GridChannels * g.ImageChannels);
                 });
@@ -99,11 +147,19 @@ internal static partial class CpuEmitter
                     Run(w2, g.ImageChannels);
                 });
                 BackwardAll(s, w, new[] { x, wt, gy, gx, gw }, s.HasBias ? gb : null, "x, w, gy");
-                jobs.Lines(Jobs.Scatter(s, m + "_Scatter", s.HasBias));
-                jobs.Line();
-                jobs.Lines(Jobs.Correlate(s, m + "_Correlate", false));
-                jobs.Line();
-                jobs.Lines(Jobs.WeightGradient(s, m + "_WeightGradient"));
+                if (fast)
+                {
+                    jobs.Lines(ConvolutionPlan.For(g).Holder(s, m + "_Plan"));
+                }
+                else
+                {
+                    jobs.Lines(Jobs.Scatter(s, m + "_Scatter", s.HasBias));
+                    jobs.Line();
+                    jobs.Lines(Jobs.Correlate(s, m + "_Correlate", false));
+                    jobs.Line();
+                    jobs.Lines(Jobs.WeightGradient(s, m + "_WeightGradient"));
+                }
+
                 jobs.Line();
                 jobs.Lines(Jobs.BiasGradient(s, m + "_BiasGradient", g.ImageChannels, g.ImagePlane));
                 break;
@@ -113,18 +169,39 @@ internal static partial class CpuEmitter
             {
                 TensorParameter x = Image("x", "conv2d input"), gy = Grid("gy", "gradient of the conv2d output"), ggw = Weight("ggw", "gradient of gw");
                 TensorParameter gx = Image("gx", "gradient of x", false), ggy = Grid("ggy", "gradient of gy", false);
+                bool fast = ConvolutionPlan.Applies(s);
+                string kernel = m + "_Plan.Kernel";
                 Forward(s, w, "The conv2d weight gradient as an operator (DeZero's Conv2DGradW): gw = Σ over n, oh, ow of gy · x in the window.", w2 =>
                 {
+                    if (fast)
+                    {
+                        w2.Line(kernel + ".WeightGradient(" + P(s, 0) + ", " + P(s, 1) + ", " + P(s, 2) + ");");
+                        return;
+                    }
+
                     w2.Line("var job = new " + m + "_WeightGradient { Image = " + P(s, 0) + ", Grid = " + P(s, 1) + ", WeightGradient = " + P(s, 2) + " };");
                     Run(w2, g.GridChannels * g.ImageChannels);
                 });
                 Method(s, w, GeneratedNames.Backward, "The gradients of gw = Conv2DGradW(x, gy) given ggw: gx = deconv2d(gy, ggw) and ggy = conv2d(x, ggw). This is what makes conv2d twice differentiable.", new[] { x, gy, ggw, gx, ggy }, w2 =>
                 {
+                    if (fast)
+                    {
+                        w2.Line(kernel + ".Scatter(gy, ggw, default, gx);");
+                        w2.Line(kernel + ".Correlate(x, ggw, default, ggy);");
+                        return;
+                    }
+
                     w2.Line("var scatter = new " + m + "_Scatter { Grid = gy, Weight = ggw, Image = gx };");
                     w2.Line("global::TensorDsl.Threading.TensorThreads.Run(" + N(g.Batch * g.ImageChannels) + ", ref scatter);");
                     w2.Line("var correlate = new " + m + "_Correlate { Image = x, Weight = ggw, Grid = ggy };");
                     w2.Line("global::TensorDsl.Threading.TensorThreads.Run(" + N(g.Batch * g.GridChannels) + ", ref correlate);");
                 });
+                if (fast)
+                {
+                    jobs.Lines(ConvolutionPlan.For(g).Holder(s, m + "_Plan"));
+                    break;
+                }
+
                 jobs.Lines(Jobs.WeightGradient(s, m + "_WeightGradient"));
                 jobs.Line();
                 jobs.Lines(Jobs.Scatter(s, m + "_Scatter", false));

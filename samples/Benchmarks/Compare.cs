@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using TensorDsl.Threading;
+
+namespace TensorDsl.Benchmarks;
+
+/// <summary>
+/// The .NET side of compare.sh: times every case and direction of the suite (medians), checks the results against the
+/// outputs PyTorch wrote in the same run, measures the machine's FMA peak, and prints one table.
+/// </summary>
+internal static class Compare
+{
+    public static int Run(string directory, int threads, string? only)
+    {
+        TensorThreads.Count = threads;
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        double peak1 = FmaPeak.Measure(1), peak = FmaPeak.Measure(threads);
+        using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "torch.json")));
+        JsonElement cases = torch.RootElement.GetProperty("cases");
+        Console.WriteLine($"threads: {threads} (ours TensorThreads.Count, torch.set_num_threads({torch.RootElement.GetProperty("threads").GetInt32()})), torch {torch.RootElement.GetProperty("torch").GetString()}");
+        Console.WriteLine($"measured FMA peak: {peak1:F1} GFLOP/s on 1 thread, {peak:F1} GFLOP/s on {threads} threads");
+        Console.WriteLine();
+        Console.WriteLine("| case | dir | ours ms | torch ms | torch/ours | GFLOP/s | % of peak | GB/s | alloc B/call | max rel err |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        List<double> ratios = new();
+        foreach (SuiteCase c in SuiteCase.All)
+        {
+            if (only is { Length: > 0 } && !only.Split(',').Contains(c.Name))
+            {
+                continue;
+            }
+
+            JsonElement t = cases.GetProperty(c.Name);
+            foreach (bool forward in new[] { true, false })
+            {
+                Action call = forward ? c.Forward : c.Backward;
+                call();
+                string error = forward
+                    ? Error(directory, c.Name, ("y", c.Y))
+                    : c.Kind is "conv" or "deconv"
+                        ? Error(directory, c.Name, ("gx", c.Gx), ("gw", c.Gw), ("gb", c.Gb))
+                        : Error(directory, c.Name, ("gx", c.Gx));
+                double ms = MedianMs(call);
+                long alloc = AllocatedPerCall(call);
+                double torchMs = t.GetProperty(forward ? "fwd_ms" : "bwd_ms").GetDouble();
+                double ratio = torchMs / ms;
+                ratios.Add(ratio);
+                double flops = c.ForwardFlops * (forward ? 1 : 2);
+                string gflops = flops > 0 ? (flops / ms / 1e6).ToString("F1") : "-";
+                string percent = flops > 0 ? (100 * flops / ms / 1e6 / peak).ToString("F0") + " %" : "-";
+                string gbs = flops > 0 ? "-" : (c.PoolBytes / ms / 1e6).ToString("F1");
+                Console.WriteLine($"| {c.Name} | {(forward ? "fwd" : "bwd")} | {ms:F3} | {torchMs:F3} | {ratio:F2} | {gflops} | {percent} | {gbs} | {alloc} | {error} |");
+            }
+        }
+
+        double geomean = Math.Exp(ratios.Average(Math.Log));
+        Console.WriteLine();
+        Console.WriteLine($"geomean speedup vs torch: {geomean:F2}");
+        return 0;
+    }
+
+    /// <summary>The largest |ours − torch| over the largest |torch|, per tensor; the worst of the tensors given.</summary>
+    private static string Error(string directory, string name, params (string Key, float[] Ours)[] tensors)
+    {
+        double worst = 0;
+        foreach ((string key, float[] ours) in tensors)
+        {
+            byte[] bytes = File.ReadAllBytes(Path.Combine(directory, name + "." + key + ".bin"));
+            float[] reference = new float[bytes.Length / 4];
+            Buffer.BlockCopy(bytes, 0, reference, 0, bytes.Length);
+            if (reference.Length != ours.Length)
+            {
+                return $"{key}: length {ours.Length} vs torch {reference.Length}";
+            }
+
+            double scale = 0, diff = 0;
+            for (int i = 0; i < ours.Length; i++)
+            {
+                scale = Math.Max(scale, Math.Abs(reference[i]));
+                double d = Math.Abs((double)ours[i] - reference[i]);
+                diff = double.IsNaN(d) ? double.PositiveInfinity : Math.Max(diff, d);
+            }
+
+            worst = Math.Max(worst, diff / Math.Max(scale, 1e-30));
+        }
+
+        return worst.ToString("0.0e+0");
+    }
+
+    /// <summary>
+    /// The median wall time of repeated calls (at least 5, up to 40 or about a second), after a warm-up of 10 calls or
+    /// a quarter second, whichever ends first, so that the JIT's tiered compilation has settled.
+    /// </summary>
+    public static double MedianMs(Action call)
+    {
+        Stopwatch total = Stopwatch.StartNew();
+        for (int i = 0; i < 10 && (i < 2 || total.Elapsed.TotalSeconds < 0.25); i++)
+        {
+            call();
+        }
+
+        List<double> times = new();
+        total.Restart();
+        while (times.Count < 5 || (times.Count < 40 && total.Elapsed.TotalSeconds < 1.0))
+        {
+            long start = Stopwatch.GetTimestamp();
+            call();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        times.Sort();
+        int mid = times.Count / 2;
+        return times.Count % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+    }
+
+    /// <summary>Bytes allocated on all threads per warm call (GC.GetTotalAllocatedBytes(precise)).</summary>
+    private static long AllocatedPerCall(Action call)
+    {
+        call();
+        long before = GC.GetTotalAllocatedBytes(true);
+        for (int i = 0; i < 5; i++)
+        {
+            call();
+        }
+
+        return (GC.GetTotalAllocatedBytes(true) - before) / 5;
+    }
+}

@@ -1,0 +1,74 @@
+using System;
+using BenchmarkDotNet.Running;
+
+namespace TensorDsl.Benchmarks;
+
+/// <summary>
+/// <c>compare DIR THREADS [CASES]</c>: the comparison with PyTorch's outputs and timings in DIR (see compare.sh).
+/// Anything else goes to BenchmarkDotNet, e.g. <c>--filter *SuiteBenchmarks*</c>.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length >= 2 && args[0] == "compare")
+        {
+            return Compare.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2, args.Length > 3 ? args[3] : null);
+        }
+
+        if (args.Length >= 3 && args[0] == "loop")
+        {
+            // loop CASE PART [SECONDS]: calls one part (fwd, gx, gw, gb, bwd) repeatedly, for perf record.
+            SuiteCase c = System.Array.Find(SuiteCase.All, x => x.Name == args[1])!;
+            Action call = args[2] switch
+            {
+                "fwd" => c.Forward,
+                "bwd" => c.Backward,
+                _ => System.Array.Find(c.BackwardParts(), p => p.Name == args[2]).Call,
+            };
+            call();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            TimeSpan cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            int calls = 0;
+            double seconds = args.Length > 3 ? double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 10;
+            while (watch.Elapsed.TotalSeconds < seconds)
+            {
+                call();
+                calls++;
+            }
+
+            double cpuMs = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / calls;
+            double flops = c.ForwardFlops * (args[2] == "bwd" ? 2 : 1);
+            Console.WriteLine($"{c.Name} {args[2]}: {calls} calls, {watch.Elapsed.TotalMilliseconds / calls:F3} ms per call, {cpuMs:F3} CPU ms per call ({flops / cpuMs / 1e6:F1} GFLOP per CPU second)");
+            return 0;
+        }
+
+        if (args.Length >= 1 && args[0] == "parts")
+        {
+            // parts [THREADS] [CASES]: forward and each gradient timed on its own, with GFLOP/s, for profiles.
+            Threading.TensorThreads.Count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2;
+            foreach (SuiteCase c in SuiteCase.All)
+            {
+                if (args.Length > 2 && !System.Array.Exists(args[2].Split(','), n => n == c.Name))
+                {
+                    continue;
+                }
+
+                double fwd = Compare.MedianMs(c.Forward);
+                Console.Write($"{c.Name}: fwd {fwd:F3} ms ({c.ForwardFlops / fwd / 1e6:F1} GFLOP/s)");
+                foreach ((string name, Action call) in c.BackwardParts())
+                {
+                    double ms = Compare.MedianMs(call);
+                    Console.Write($", {name} {ms:F3} ms" + (name == "gb" ? string.Empty : $" ({c.ForwardFlops / ms / 1e6:F1} GFLOP/s)"));
+                }
+
+                Console.WriteLine();
+            }
+
+            return 0;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

@@ -1,0 +1,802 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using TensorDsl.Threading;
+
+namespace TensorDsl.Kernels;
+
+/// <summary>
+/// How the generator splits a convolution's work into tasks, chosen per shape at build time.
+/// </summary>
+/// <param name="CorrelateRows">Output rows of one image per task of the correlation (conv2d forward).</param>
+/// <param name="CorrelateTileRows">Output channels per register tile of the correlation: 1, 2, 3, 4 or 6.</param>
+/// <param name="CorrelateBlockChannels">Input channels per reduction block of the correlation (cache blocking).</param>
+/// <param name="ScatterRows">Output rows of one image phase per task of the transposed correlation.</param>
+/// <param name="ScatterTileRows">Output channels per register tile of the transposed correlation.</param>
+/// <param name="ScatterBlockChannels">Grid channels per reduction block of the transposed correlation.</param>
+/// <param name="GradientChannelBlocks">Blocks of 4 output channels per weight-gradient task.</param>
+/// <param name="GradientTapBlocks">Blocks of 3 taps (input channel, kh, kw) per weight-gradient task.</param>
+/// <param name="GradientChunk">Positions per reduction chunk of the weight gradient (a multiple of 8; cache blocking).</param>
+/// <param name="CorrelateWeightsInner">Loop order of the correlation: weight blocks inside tiles (input-stationary) rather than outside.</param>
+/// <param name="ScatterWeightsInner">Loop order of the transposed correlation, likewise.</param>
+public readonly record struct ConvolutionTiling(
+    int CorrelateRows, int CorrelateTileRows, int CorrelateBlockChannels,
+    int ScatterRows, int ScatterTileRows, int ScatterBlockChannels,
+    int GradientChannelBlocks, int GradientTapBlocks, int GradientChunk,
+    bool CorrelateWeightsInner = false, bool ScatterWeightsInner = false);
+
+/// <summary>
+/// A float32 convolution of one fixed geometry, computed as an implicit GEMM over a transformed input.
+/// <para>
+/// The input is first copied once into a zero-padded buffer, split by stride phase, whose rows are <c>Wq</c> wide.
+/// Every output position then reads every kernel tap at a constant offset from its own flat index
+/// <c>row·Wq + col</c>, so 16 consecutive positions are one unaligned vector load, and a 6×16 register tile
+/// (6 output channels × 16 positions) sums over all taps with FMA. The <c>Wq − width</c> positions past each row
+/// are computed and dropped. Transposed convolution (deconv2d, conv2d's input gradient) is the same GEMM once
+/// per output stride phase, each phase using its own subset of kernel taps. The weight gradient is a reduction
+/// over positions, computed by 4×3 dot-product tiles over the same transformed input.
+/// </para>
+/// <para>
+/// Geometry follows <c>WindowGeometry</c>: the <em>image</em> is the N×IC×IH×IW tensor the window slides over,
+/// the <em>grid</em> the N×GC×GH×GW tensor of window positions; weights are GC×IC×KH×KW.
+/// Every output element is computed by one task in a fixed order, so results do not depend on the thread count.
+/// </para>
+/// </summary>
+public sealed class ConvolutionKernel
+{
+    private readonly int _batch, _imageChannels, _imageHeight, _imageWidth, _gridChannels, _gridHeight, _gridWidth;
+    private readonly int _kernelArea;
+    private readonly ConvolutionTiling _tiling;
+    private readonly InputTransform _imageTransform;
+    private readonly InputTransform _gridTransform;
+    private readonly GemmPlan _correlate;
+    private readonly GemmPlan _scatter;
+
+    // Weight gradient: grid rows re-laid to the image transform's row width, padded to a multiple of 8.
+    private readonly int _gradientLength;
+    private readonly int _gradientChunk;
+    private readonly int _gradientChannelsPadded;
+    private readonly int[] _gradientOffsets;
+    private readonly int _gradientTaps;
+    private readonly int _gradientTasksPerGroup;
+    private readonly int _gradientTasks;
+    private readonly int _gradientSourceLength;
+
+    /// <summary>Plans the kernels of one geometry; tables are built once here, so calls allocate nothing.</summary>
+    public ConvolutionKernel(
+        int batch, int imageChannels, int imageHeight, int imageWidth,
+        int gridChannels, int gridHeight, int gridWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth,
+        ConvolutionTiling tiling)
+    {
+        _batch = batch;
+        _imageChannels = imageChannels;
+        _imageHeight = imageHeight;
+        _imageWidth = imageWidth;
+        _gridChannels = gridChannels;
+        _gridHeight = gridHeight;
+        _gridWidth = gridWidth;
+        _kernelArea = kernelHeight * kernelWidth;
+        _tiling = tiling;
+
+        // ---- correlation: image → grid, one phase; the image split by stride phase.
+        int rowsQ = gridHeight + ((kernelHeight - 1) / strideHeight);
+        int colsQ = gridWidth + ((kernelWidth - 1) / strideWidth);
+        _imageTransform = new InputTransform(imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, rowsQ, colsQ);
+        int taps = imageChannels * _kernelArea;
+        int[] offsets = new int[taps];
+        int[] weightIndex = new int[taps];
+        for (int ic = 0, k = 0; ic < imageChannels; ic++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                for (int kw = 0; kw < kernelWidth; kw++, k++)
+                {
+                    offsets[k] = _imageTransform.Offset(ic, kh % strideHeight, kw % strideWidth, kh / strideHeight, kw / strideWidth);
+                    weightIndex[k] = (ic * _kernelArea) + (kh * kernelWidth) + kw;
+                }
+            }
+        }
+
+        _correlate = new GemmPlan(
+            _imageTransform, gridChannels, gridHeight, gridWidth, imageChannels * _kernelArea,
+            new[] { new GemmPhase(offsets, weightIndex, _kernelArea, gridHeight, gridWidth, 0, 1, 0, 1) },
+            batch, Math.Max(1, tiling.CorrelateRows), tiling.CorrelateTileRows, tiling.CorrelateBlockChannels, tiling.CorrelateWeightsInner);
+
+        // ---- transposed correlation: grid → image, one GEMM per image stride phase.
+        int tapsHigh = (kernelHeight + strideHeight - 1) / strideHeight;
+        int tapsWide = (kernelWidth + strideWidth - 1) / strideWidth;
+        int padTop = tapsHigh - 1, padLeft = tapsWide - 1;
+        int gridRowsNeeded = gridHeight + padTop, gridColsNeeded = gridWidth + padLeft;
+        for (int rh = 0; rh < strideHeight; rh++)
+        {
+            (int q0, int q1) = PhaseRange(rh, padHeight, strideHeight, imageHeight);
+            if (q1 >= q0)
+            {
+                gridRowsNeeded = Math.Max(gridRowsNeeded, q1 + padTop + 1);
+            }
+        }
+
+        for (int rw = 0; rw < strideWidth; rw++)
+        {
+            (int b0, int b1) = PhaseRange(rw, padWidth, strideWidth, imageWidth);
+            if (b1 >= b0)
+            {
+                gridColsNeeded = Math.Max(gridColsNeeded, b1 + padLeft + 1);
+            }
+        }
+
+        _gridTransform = new InputTransform(gridChannels, gridHeight, gridWidth, 1, 1, padTop, padLeft, gridRowsNeeded, gridColsNeeded);
+        GemmPhase[] phases = new GemmPhase[strideHeight * strideWidth];
+        for (int rh = 0; rh < strideHeight; rh++)
+        {
+            for (int rw = 0; rw < strideWidth; rw++)
+            {
+                (int q0, int q1) = PhaseRange(rh, padHeight, strideHeight, imageHeight);
+                (int b0, int b1) = PhaseRange(rw, padWidth, strideWidth, imageWidth);
+                int jh = rh < kernelHeight ? (kernelHeight - rh + strideHeight - 1) / strideHeight : 0;
+                int jw = rw < kernelWidth ? (kernelWidth - rw + strideWidth - 1) / strideWidth : 0;
+                int phaseTaps = gridChannels * jh * jw;
+                int[] phaseOffsets = new int[phaseTaps];
+                int[] phaseWeights = new int[phaseTaps];
+                for (int gc = 0, k = 0; gc < gridChannels; gc++)
+                {
+                    for (int j = 0; j < jh; j++)
+                    {
+                        for (int i = 0; i < jw; i++, k++)
+                        {
+                            int kh = rh + (strideHeight * j), kw = rw + (strideWidth * i);
+                            phaseOffsets[k] = _gridTransform.Offset(gc, 0, 0, q0 + padTop - j, b0 + padLeft - i);
+                            phaseWeights[k] = (gc * imageChannels * _kernelArea) + (kh * kernelWidth) + kw;
+                        }
+                    }
+                }
+
+                phases[(rh * strideWidth) + rw] = new GemmPhase(
+                    phaseOffsets, phaseWeights, jh * jw, Math.Max(0, q1 - q0 + 1), Math.Max(0, b1 - b0 + 1),
+                    (strideHeight * q0) + rh - padHeight, strideHeight, (strideWidth * b0) + rw - padWidth, strideWidth);
+            }
+        }
+
+        _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels, tiling.ScatterWeightsInner);
+
+        // ---- weight gradient: dot products over the image transform's flat positions.
+        _gradientLength = RoundUp(gridHeight * colsQ, 8);
+        _gradientChunk = Math.Clamp(RoundUp(Math.Max(8, tiling.GradientChunk), 8), 8, _gradientLength);
+        _gradientChannelsPadded = RoundUp(gridChannels, MicroKernels.DotRows);
+        _gradientTaps = taps;
+        _gradientOffsets = new int[RoundUp(taps, MicroKernels.DotTaps)];
+        Array.Copy(offsets, _gradientOffsets, taps);
+        int channelBlocks = _gradientChannelsPadded / MicroKernels.DotRows;
+        int tapBlocks = _gradientOffsets.Length / MicroKernels.DotTaps;
+        int channelGroup = Math.Clamp(tiling.GradientChannelBlocks, 1, channelBlocks);
+        int tapGroup = Math.Clamp(tiling.GradientTapBlocks, 1, Math.Max(1, tapBlocks));
+        _gradientTasksPerGroup = (tapBlocks + tapGroup - 1) / tapGroup;
+        _gradientTasks = ((channelBlocks + channelGroup - 1) / channelGroup) * _gradientTasksPerGroup;
+        GradientChannelGroup = channelGroup;
+        GradientTapGroup = tapGroup;
+        int maxOffset = 0;
+        foreach (int offset in offsets)
+        {
+            maxOffset = Math.Max(maxOffset, offset);
+        }
+
+        _gradientSourceLength = Math.Max(_correlate.SourceLength, ((batch - 1) * _imageTransform.Image) + maxOffset + _gradientLength + 8);
+    }
+
+    private int GradientChannelGroup { get; }
+
+    private int GradientTapGroup { get; }
+
+    /// <summary>The range q0..q1 of phase positions q whose output row s·q + phase − pad lies in [0, size).</summary>
+    private static (int First, int Last) PhaseRange(int phase, int pad, int stride, int size)
+    {
+        int first = Math.Max(0, CeilDiv(pad - phase, stride));
+        int last = FloorDiv(size - 1 + pad - phase, stride);
+        return (first, last);
+    }
+
+    private static int CeilDiv(int a, int b) => -FloorDiv(-a, b);
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>grid = correlate(image, weight) (+ bias per grid channel): conv2d's forward, deconv2d's input gradient.</summary>
+    public void Correlate(ReadOnlySpan<float> image, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> grid)
+        => _correlate.Run(image, weight, bias, grid);
+
+    /// <summary>image = transposed correlation of grid with weight (+ bias per image channel): deconv2d's forward, conv2d's input gradient.</summary>
+    public void Scatter(ReadOnlySpan<float> grid, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> image)
+        => _scatter.Run(grid, weight, bias, image);
+
+    /// <summary>weightGradient[gc, ic, kh, kw] = Σ over n, oh, ow of grid[n, gc, oh, ow] · image window: Conv2DGradW.</summary>
+    public void WeightGradient(ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> weightGradient)
+    {
+        float[] source = Workspace.Source(_gradientSourceLength);
+        float[] second = Workspace.Second(_batch * _gradientChannelsPadded * _gradientLength);
+        var prepare = new GradientPrepareJob { Kernel = this, Image = image, Grid = grid, Source = source, Second = second };
+        TensorThreads.Run((_batch * _imageChannels) + (_batch * _gridChannels) + 1, ref prepare);
+        var job = new GradientJob { Kernel = this, Source = source, Second = second, WeightGradient = weightGradient };
+        TensorThreads.Run(_gradientTasks, ref job);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> source, Span<float> second)
+    {
+        int imageTasks = _batch * _imageChannels;
+        if (task < imageTasks)
+        {
+            _imageTransform.Copy(image, source, task / _imageChannels, task % _imageChannels);
+            return;
+        }
+
+        task -= imageTasks;
+        if (task == _batch * _gridChannels)
+        {
+            // Slack past the last image: read only by dropped positions, but kept finite (zero).
+            int end = _batch * _imageTransform.Image;
+            source.Slice(end, _gradientSourceLength - end).Clear();
+            return;
+        }
+
+        int n = task / _gridChannels, gc = task % _gridChannels;
+        int colsQ = _imageTransform.ColsQ;
+        Span<float> target = second.Slice(((n * _gradientChannelsPadded) + gc) * _gradientLength, _gradientLength);
+        ReadOnlySpan<float> plane = grid.Slice(((n * _gridChannels) + gc) * _gridHeight * _gridWidth, _gridHeight * _gridWidth);
+        target.Clear();
+        for (int oh = 0; oh < _gridHeight; oh++)
+        {
+            plane.Slice(oh * _gridWidth, _gridWidth).CopyTo(target.Slice(oh * colsQ));
+        }
+
+        if (gc == _gridChannels - 1)
+        {
+            second.Slice(((n * _gradientChannelsPadded) + _gridChannels) * _gradientLength, (_gradientChannelsPadded - _gridChannels) * _gradientLength).Clear();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeGradient(int begin, int end, float[] source, float[] second, Span<float> weightGradient)
+    {
+        int tapBlocks = _gradientOffsets.Length / MicroKernels.DotTaps;
+        int channelBlocks = _gradientChannelsPadded / MicroKernels.DotRows;
+        float[] sums = Workspace.Tile(GradientChannelGroup * GradientTapGroup * MicroKernels.DotRows * MicroKernels.DotTaps);
+        ref float x = ref MemoryMarshal.GetArrayDataReference(source);
+        ref float g = ref MemoryMarshal.GetArrayDataReference(second);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gradientOffsets);
+        const int TileSize = MicroKernels.DotRows * MicroKernels.DotTaps;
+        for (int task = begin; task < end; task++)
+        {
+            int cb0 = task / _gradientTasksPerGroup * GradientChannelGroup;
+            int tb0 = task % _gradientTasksPerGroup * GradientTapGroup;
+            int cb1 = Math.Min(channelBlocks, cb0 + GradientChannelGroup);
+            int tb1 = Math.Min(tapBlocks, tb0 + GradientTapGroup);
+            int tapCount = tb1 - tb0;
+            sums.AsSpan(0, (cb1 - cb0) * tapCount * TileSize).Clear();
+            // Chunks of positions, so that a chunk's grid and image rows are reused from L1 across tiles; each
+            // tile's partial sum of a chunk is added in order of image and chunk, whatever the thread count.
+            for (int n = 0; n < _batch; n++)
+            {
+                for (int p0 = 0; p0 < _gradientLength; p0 += _gradientChunk)
+                {
+                    int length = Math.Min(_gradientChunk, _gradientLength - p0);
+                    ref float xImage = ref Unsafe.Add(ref x, (n * _imageTransform.Image) + p0);
+                    ref float gImage = ref Unsafe.Add(ref g, (n * _gradientChannelsPadded * _gradientLength) + p0);
+                    for (int tb = tb0; tb < tb1; tb++)
+                    {
+                        for (int cb = cb0; cb < cb1; cb++)
+                        {
+                            MicroKernels.Dot4x3(
+                                ref Unsafe.Add(ref gImage, cb * MicroKernels.DotRows * _gradientLength), _gradientLength,
+                                ref xImage, ref Unsafe.Add(ref offsets, tb * MicroKernels.DotTaps), length,
+                                ref sums[(((cb - cb0) * tapCount) + (tb - tb0)) * TileSize]);
+                        }
+                    }
+                }
+            }
+
+            int weightStride = _imageChannels * _kernelArea;
+            for (int cb = cb0; cb < cb1; cb++)
+            {
+                for (int r = 0; r < MicroKernels.DotRows; r++)
+                {
+                    int gc = (cb * MicroKernels.DotRows) + r;
+                    if (gc >= _gridChannels)
+                    {
+                        break;
+                    }
+
+                    for (int tb = tb0; tb < tb1; tb++)
+                    {
+                        for (int t = 0; t < MicroKernels.DotTaps; t++)
+                        {
+                            int tap = (tb * MicroKernels.DotTaps) + t;
+                            if (tap < _gradientTaps)
+                            {
+                                // Taps are in weight order (ic, kh, kw), so the tap index is the weight index.
+                                weightGradient[(gc * weightStride) + tap] = sums[((((cb - cb0) * tapCount) + (tb - tb0)) * TileSize) + (r * MicroKernels.DotTaps) + t];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private ref struct GradientPrepareJob : IParallelJob
+    {
+        public ConvolutionKernel Kernel;
+        public ReadOnlySpan<float> Image;
+        public ReadOnlySpan<float> Grid;
+        public float[] Source;
+        public float[] Second;
+
+        public void Execute(int begin, int end)
+        {
+            for (int task = begin; task < end; task++)
+            {
+                Kernel.PrepareGradient(task, Image, Grid, Source, Second);
+            }
+        }
+    }
+
+    private ref struct GradientJob : IParallelJob
+    {
+        public ConvolutionKernel Kernel;
+        public float[] Source;
+        public float[] Second;
+        public Span<float> WeightGradient;
+
+        public void Execute(int begin, int end) => Kernel.ComputeGradient(begin, end, Source, Second, WeightGradient);
+    }
+}
+
+/// <summary>
+/// Copies an N×C×H×W tensor into a zero-padded buffer split by stride phase:
+/// <c>t[n][c][ph][pw][i][j] = x[n][c][i·SH + ph − PT][j·SW + pw − PL]</c> (zero outside), i &lt; RowsQ, j &lt; ColsQ.
+/// </summary>
+internal sealed class InputTransform
+{
+    public InputTransform(int channels, int height, int width, int strideHeight, int strideWidth, int padTop, int padLeft, int rowsQ, int colsQ)
+    {
+        Channels = channels;
+        Height = height;
+        Width = width;
+        StrideHeight = strideHeight;
+        StrideWidth = strideWidth;
+        PadTop = padTop;
+        PadLeft = padLeft;
+        RowsQ = rowsQ;
+        ColsQ = colsQ;
+        PhasePlane = rowsQ * colsQ;
+        Plane = strideHeight * strideWidth * PhasePlane;
+        Image = channels * Plane;
+    }
+
+    public int Channels { get; }
+
+    public int Height { get; }
+
+    public int Width { get; }
+
+    public int StrideHeight { get; }
+
+    public int StrideWidth { get; }
+
+    public int PadTop { get; }
+
+    public int PadLeft { get; }
+
+    public int RowsQ { get; }
+
+    public int ColsQ { get; }
+
+    public int PhasePlane { get; }
+
+    public int Plane { get; }
+
+    public int Image { get; }
+
+    /// <summary>The flat offset of (c, phase, row, col) within one image.</summary>
+    public int Offset(int c, int ph, int pw, int row, int col)
+        => (c * Plane) + (((ph * StrideWidth) + pw) * PhasePlane) + (row * ColsQ) + col;
+
+    /// <summary>Transforms the plane (n, c) of <paramref name="source"/> into <paramref name="target"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Copy(ReadOnlySpan<float> source, Span<float> target, int n, int c)
+    {
+        ReadOnlySpan<float> plane = source.Slice(((n * Channels) + c) * Height * Width, Height * Width);
+        Span<float> output = target.Slice((n * Image) + (c * Plane), Plane);
+        for (int ph = 0; ph < StrideHeight; ph++)
+        {
+            for (int pw = 0; pw < StrideWidth; pw++)
+            {
+                Span<float> phase = output.Slice(((ph * StrideWidth) + pw) * PhasePlane, PhasePlane);
+
+                // Columns j with 0 ≤ j·SW + pw − PL < Width.
+                int j0 = Math.Max(0, (PadLeft - pw + StrideWidth - 1) / StrideWidth);
+                int j1 = Math.Min(ColsQ, Width - 1 + PadLeft - pw < 0 ? 0 : ((Width - 1 + PadLeft - pw) / StrideWidth) + 1);
+                for (int i = 0; i < RowsQ; i++)
+                {
+                    Span<float> row = phase.Slice(i * ColsQ, ColsQ);
+                    int h = (i * StrideHeight) + ph - PadTop;
+                    if ((uint)h >= (uint)Height || j1 <= j0)
+                    {
+                        row.Clear();
+                        continue;
+                    }
+
+                    row.Slice(0, j0).Clear();
+                    row.Slice(j1).Clear();
+                    ReadOnlySpan<float> line = plane.Slice(h * Width, Width);
+                    int first = (j0 * StrideWidth) + pw - PadLeft;
+                    if (StrideWidth == 1)
+                    {
+                        line.Slice(first, j1 - j0).CopyTo(row.Slice(j0));
+                    }
+                    else
+                    {
+                        ref float from = ref Unsafe.Add(ref MemoryMarshal.GetReference(line), first);
+                        ref float to = ref MemoryMarshal.GetReference(row);
+                        for (int j = j0; j < j1; j++)
+                        {
+                            Unsafe.Add(ref to, j) = Unsafe.Add(ref from, (j - j0) * StrideWidth);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// <summary>One GEMM of a plan: its taps (read offsets and weight indices) and where its output positions go.</summary>
+internal sealed class GemmPhase
+{
+    public GemmPhase(int[] offsets, int[] weightIndex, int tapsPerChannel, int rows, int columns, int targetRow0, int targetRowStep, int targetColumn0, int targetColumnStep)
+    {
+        Offsets = offsets;
+        WeightIndex = weightIndex;
+        TapsPerChannel = tapsPerChannel;
+        Rows = rows;
+        Columns = columns;
+        TargetRow0 = targetRow0;
+        TargetRowStep = targetRowStep;
+        TargetColumn0 = targetColumn0;
+        TargetColumnStep = targetColumnStep;
+    }
+
+    public int[] Offsets { get; }
+
+    public int[] WeightIndex { get; }
+
+    public int Taps => Offsets.Length;
+
+    /// <summary>Taps of one input channel; taps are in channel order, so a reduction block is a run of channels.</summary>
+    public int TapsPerChannel { get; }
+
+    public int Rows { get; }
+
+    public int Columns { get; }
+
+    public int TargetRow0 { get; }
+
+    public int TargetRowStep { get; }
+
+    public int TargetColumn0 { get; }
+
+    public int TargetColumnStep { get; }
+
+    /// <summary>Where this phase's packed weights start in the packed buffer.</summary>
+    public int PackedStart { get; set; }
+}
+
+/// <summary>The implicit GEMM of one direction: transform, pack, then 6×16 tiles per task, then copy out.</summary>
+internal sealed class GemmPlan
+{
+    private readonly InputTransform _transform;
+    private readonly int _outputChannels, _outputHeight, _outputWidth, _weightStride;
+    private readonly GemmPhase[] _phases;
+    private readonly int _batch;
+    private readonly int _blocks;
+    private readonly int _tileRows, _tileColumns, _blockChannels;
+    private readonly bool _weightsInner;
+    private readonly int _packedLength;
+    private readonly int[] _taskPhase, _taskFlat0, _taskFlat1;
+    private readonly int _tileLength;
+
+    public GemmPlan(InputTransform transform, int outputChannels, int outputHeight, int outputWidth, int weightStride, GemmPhase[] phases, int batch, int rowsPerTask, int tileRows, int blockChannels, bool weightsInner)
+    {
+        _tileRows = tileRows is 1 or 2 or 3 or 4 or 6 ? tileRows : 6;
+        _tileColumns = MicroKernels.ColumnsFor(_tileRows);
+        _blockChannels = Math.Max(1, blockChannels);
+        _weightsInner = weightsInner;
+        _transform = transform;
+        _outputChannels = outputChannels;
+        _outputHeight = outputHeight;
+        _outputWidth = outputWidth;
+        _weightStride = weightStride;
+        _phases = phases;
+        _batch = batch;
+        _blocks = (outputChannels + _tileRows - 1) / _tileRows;
+        int packed = 0, maxRead = 0, maxTile = 0;
+        System.Collections.Generic.List<(int Phase, int Row0, int Row1)> tasks = new();
+        int maxRows = 0;
+        for (int p = 0; p < phases.Length; p++)
+        {
+            GemmPhase phase = phases[p];
+            phase.PackedStart = packed;
+            packed += _blocks * phase.Taps * _tileRows;
+            int flat = ((phase.Rows * transform.ColsQ) + _tileColumns - 1) / _tileColumns * _tileColumns;
+            foreach (int offset in phase.Offsets)
+            {
+                maxRead = Math.Max(maxRead, offset + flat);
+            }
+
+            maxRows = Math.Max(maxRows, phase.Rows);
+        }
+
+        // A task is a run of whole tiles over the flat positions row·Wq + col of one phase: about rowsPerTask rows,
+        // so that only the last tile of a phase computes positions past its end. Tasks are in order of band, then
+        // phase: the phases of one band read the same input rows, still in cache.
+        int tilesPerTask = Math.Max(1, (int)Math.Round((double)rowsPerTask * transform.ColsQ / _tileColumns));
+        int span = tilesPerTask * _tileColumns;
+        for (int flat0 = 0; flat0 < maxRows * transform.ColsQ; flat0 += span)
+        {
+            for (int p = 0; p < phases.Length; p++)
+            {
+                int flat1 = Math.Min(phases[p].Rows * transform.ColsQ, flat0 + span);
+                if (flat1 > flat0)
+                {
+                    tasks.Add((p, flat0, flat1));
+                    maxTile = Math.Max(maxTile, span);
+                }
+            }
+        }
+
+        _packedLength = Math.Max(1, packed);
+        _taskPhase = new int[tasks.Count];
+        _taskFlat0 = new int[tasks.Count];
+        _taskFlat1 = new int[tasks.Count];
+        for (int i = 0; i < tasks.Count; i++)
+        {
+            (_taskPhase[i], _taskFlat0[i], _taskFlat1[i]) = tasks[i];
+        }
+
+        _tileLength = maxTile;
+        SourceLength = Math.Max(batch * transform.Image, ((batch - 1) * transform.Image) + maxRead) + _tileColumns;
+    }
+
+    /// <summary>Length of the transformed-input buffer, including the slack the last tiles read past the end.</summary>
+    public int SourceLength { get; }
+
+    private int TasksPerImage => _taskPhase.Length;
+
+    public void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        float[] source = Workspace.Source(SourceLength);
+        float[] packed = Workspace.Packed(_packedLength);
+        int planeTasks = _batch * _transform.Channels;
+        var prepare = new PrepareJob { Plan = this, Input = input, Weight = weight, Source = source, Packed = packed };
+        TensorThreads.Run(planeTasks + (_phases.Length * _blocks) + 1, ref prepare);
+        var job = new ComputeJob { Plan = this, Source = source, Packed = packed, Bias = bias, Output = output };
+        TensorThreads.Run(_batch * TasksPerImage, ref job);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Prepare(int task, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, float[] source, float[] packed)
+    {
+        int planeTasks = _batch * _transform.Channels;
+        if (task < planeTasks)
+        {
+            _transform.Copy(input, source, task / _transform.Channels, task % _transform.Channels);
+            return;
+        }
+
+        task -= planeTasks;
+        if (task == _phases.Length * _blocks)
+        {
+            // Slack past the last image: read only by dropped positions, kept finite.
+            int end = _batch * _transform.Image;
+            source.AsSpan(end, SourceLength - end).Clear();
+            return;
+        }
+
+        GemmPhase phase = _phases[task / _blocks];
+        int block = task % _blocks;
+        int taps = phase.Taps;
+        int rows = _tileRows;
+        Span<float> panel = packed.AsSpan(phase.PackedStart + (block * taps * rows), taps * rows);
+        int[] index = phase.WeightIndex;
+        for (int r = 0; r < rows; r++)
+        {
+            int oc = (block * rows) + r;
+            if (oc >= _outputChannels)
+            {
+                for (int k = 0; k < taps; k++)
+                {
+                    panel[(k * rows) + r] = 0f;
+                }
+
+                continue;
+            }
+
+            ReadOnlySpan<float> filter = weight.Slice(oc * _weightStride);
+            for (int k = 0; k < taps; k++)
+            {
+                panel[(k * rows) + r] = filter[index[k]];
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Compute(int begin, int end, float[] sourceArray, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        int rows = _tileRows, columns = _tileColumns;
+        float[] tile = Workspace.Tile((_weightsInner ? _blocks : 1) * rows * _tileLength);
+        ref float tiles = ref MemoryMarshal.GetArrayDataReference(tile);
+        ref float source = ref MemoryMarshal.GetArrayDataReference(sourceArray);
+        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref float target = ref MemoryMarshal.GetReference(output);
+        for (int task = begin; task < end; task++)
+        {
+            int n = task / TasksPerImage;
+            int t = task - (n * TasksPerImage);
+            GemmPhase phase = _phases[_taskPhase[t]];
+            int flat0 = _taskFlat0[t], flat1 = _taskFlat1[t];
+            int flat = flat1 - flat0;
+            int tileCount = (flat + columns - 1) / columns;
+            int ldc = tileCount * columns;
+            int taps = phase.Taps;
+            int blockTaps = _blockChannels * phase.TapsPerChannel;
+            ref int offsets = ref MemoryMarshal.GetArrayDataReference(phase.Offsets);
+            ref float input = ref Unsafe.Add(ref source, (n * _transform.Image) + flat0);
+            if (_weightsInner)
+            {
+                // Input-stationary: a tile's reads of a reduction block stay in L1 while every output-channel block's
+                // weights stream past (from L2, in order); the whole task's outputs are buffered, then copied out.
+                int k0 = 0;
+                do
+                {
+                    int k1 = Math.Min(taps, k0 + blockTaps);
+                    for (int i = 0; i < tileCount; i++)
+                    {
+                        for (int block = 0; block < _blocks; block++)
+                        {
+                            MicroKernels.GemmTile(
+                                rows, ref Unsafe.Add(ref packed, phase.PackedStart + (((block * taps) + k0) * rows)), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
+                                ref Unsafe.Add(ref tiles, (block * rows * ldc) + (i * columns)), ldc, k0 > 0);
+                        }
+                    }
+
+                    k0 = k1;
+                }
+                while (k0 < taps);
+
+                for (int block = 0; block < _blocks; block++)
+                {
+                    CopyOut(phase, n, block, flat0, flat1, ref Unsafe.Add(ref tiles, block * rows * ldc), ldc, bias, ref target);
+                }
+
+                continue;
+            }
+
+            for (int block = 0; block < _blocks; block++)
+            {
+                // Weight-stationary: one output-channel block's weights stay in L1 while the task's tiles stream past.
+                ref float panel = ref Unsafe.Add(ref packed, phase.PackedStart + (block * taps * rows));
+
+                // Cache blocking over the reduction: a block of input channels for every tile, then the next block
+                // added on top (a fixed order, whatever the thread count). A phase without taps writes zeros.
+                int k0 = 0;
+                do
+                {
+                    int k1 = Math.Min(taps, k0 + blockTaps);
+                    for (int i = 0; i < tileCount; i++)
+                    {
+                        MicroKernels.GemmTile(
+                            rows, ref Unsafe.Add(ref panel, k0 * rows), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
+                            ref Unsafe.Add(ref tiles, i * columns), ldc, k0 > 0);
+                    }
+
+                    k0 = k1;
+                }
+                while (k0 < taps);
+
+                CopyOut(phase, n, block, flat0, flat1, ref tiles, ldc, bias, ref target);
+            }
+        }
+    }
+
+    /// <summary>Copies the valid positions of one output-channel block's tile rows out, adding the bias.</summary>
+    private void CopyOut(GemmPhase phase, int n, int block, int flat0, int flat1, ref float tiles, int ldc, ReadOnlySpan<float> bias, ref float target)
+    {
+        int colsQ = _transform.ColsQ;
+        int outputPlane = _outputHeight * _outputWidth;
+        for (int r = 0; r < _tileRows; r++)
+        {
+            int oc = (block * _tileRows) + r;
+            if (oc >= _outputChannels)
+            {
+                break;
+            }
+
+            float b = bias.IsEmpty ? 0f : bias[oc];
+            ref float plane = ref Unsafe.Add(ref target, ((n * _outputChannels) + oc) * outputPlane);
+            ref float rowTiles = ref Unsafe.Add(ref tiles, r * ldc);
+            for (int row = flat0 / colsQ; row * colsQ < flat1; row++)
+            {
+                // The part of this row inside the task and inside the valid columns.
+                int col0 = Math.Max(0, flat0 - (row * colsQ));
+                int col1 = Math.Min(phase.Columns, flat1 - (row * colsQ));
+                if (col1 <= col0)
+                {
+                    continue;
+                }
+
+                ref float from = ref Unsafe.Add(ref rowTiles, (row * colsQ) + col0 - flat0);
+                int outRow = phase.TargetRow0 + (row * phase.TargetRowStep);
+                ref float to = ref Unsafe.Add(ref plane, (outRow * _outputWidth) + phase.TargetColumn0 + (col0 * phase.TargetColumnStep));
+                CopyRow(ref from, ref to, col1 - col0, phase.TargetColumnStep, b);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(ref float from, ref float to, int count, int step, float bias)
+    {
+        int j = 0;
+        if (step == 1)
+        {
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> b = Vector256.Create(bias);
+                for (; j <= count - 8; j += 8)
+                {
+                    (Vector256.LoadUnsafe(ref from, (nuint)j) + b).StoreUnsafe(ref to, (nuint)j);
+                }
+            }
+
+            for (; j < count; j++)
+            {
+                Unsafe.Add(ref to, j) = Unsafe.Add(ref from, j) + bias;
+            }
+        }
+        else
+        {
+            for (; j < count; j++)
+            {
+                Unsafe.Add(ref to, j * step) = Unsafe.Add(ref from, j) + bias;
+            }
+        }
+    }
+
+    private ref struct PrepareJob : IParallelJob
+    {
+        public GemmPlan Plan;
+        public ReadOnlySpan<float> Input;
+        public ReadOnlySpan<float> Weight;
+        public float[] Source;
+        public float[] Packed;
+
+        public void Execute(int begin, int end)
+        {
+            for (int task = begin; task < end; task++)
+            {
+                Plan.Prepare(task, Input, Weight, Source, Packed);
+            }
+        }
+    }
+
+    private ref struct ComputeJob : IParallelJob
+    {
+        public GemmPlan Plan;
+        public float[] Source;
+        public float[] Packed;
+        public ReadOnlySpan<float> Bias;
+        public Span<float> Output;
+
+        public void Execute(int begin, int end) => Plan.Compute(begin, end, Source, Packed, Bias, Output);
+    }
+}

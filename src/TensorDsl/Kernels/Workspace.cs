@@ -1,0 +1,50 @@
+using System;
+
+namespace TensorDsl.Kernels;
+
+/// <summary>
+/// Scratch memory for the fast kernels, one set per thread, allocated on first use and grown (never shrunk) when a
+/// larger operator needs more. A call uses the caller's buffers for what its tasks share (transformed inputs,
+/// packed weights) and each running thread's own tile buffer, so concurrent calls from different threads never
+/// share memory, and a warm call allocates nothing.
+/// </summary>
+internal static class Workspace
+{
+    [ThreadStatic]
+    private static float[]? t_source;
+
+    [ThreadStatic]
+    private static float[]? t_second;
+
+    [ThreadStatic]
+    private static float[]? t_packed;
+
+    [ThreadStatic]
+    private static float[]? t_tile;
+
+    /// <summary>The calling thread's buffer for a transformed (padded, phase-split) input.</summary>
+    public static float[] Source(int length) => Get(ref t_source, length);
+
+    /// <summary>The calling thread's buffer for a second transformed input (the gradient in the weight gradient).</summary>
+    public static float[] Second(int length) => Get(ref t_second, length);
+
+    /// <summary>The calling thread's buffer for packed weights.</summary>
+    public static float[] Packed(int length) => Get(ref t_packed, length);
+
+    /// <summary>The running thread's buffer for one task's output tiles.</summary>
+    public static float[] Tile(int length) => Get(ref t_tile, length);
+
+    private static float[] Get(ref float[]? slot, int length)
+    {
+        float[]? buffer = slot;
+        if (buffer is null || buffer.Length < length)
+        {
+            // Round up so that a few operators of similar size settle on one buffer.
+            int size = Math.Max(length, (int)Math.Min(int.MaxValue - 64, (long)length * 5 / 4));
+            buffer = GC.AllocateUninitializedArray<float>(size);
+            slot = buffer;
+        }
+
+        return buffer;
+    }
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Generic;
+using TensorDsl.Tests.Reference;
+using TensorDsl.Threading;
+using Xunit;
+
+namespace TensorDsl.Tests.Kernels;
+
+/// <summary>The fast float32 convolution kernels against the naive double reference, in every direction.</summary>
+public class ConvolutionKernelTests
+{
+    private const double RelTol = 1e-4, AbsTol = 2e-4;
+
+    private delegate void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y);
+
+    private delegate void Input(ReadOnlySpan<float> w, ReadOnlySpan<float> gy, Span<float> gx);
+
+    private delegate void Weight(ReadOnlySpan<float> x, ReadOnlySpan<float> gy, Span<float> gw);
+
+    private delegate void Bias(ReadOnlySpan<float> gy, Span<float> gb);
+
+    private sealed record Conv(Shape4 X, int OC, int KH, int KW, int SH, int SW, int PH, int PW, Forward Run, Input Gx, Weight Gw, Bias? Gb);
+
+    private static readonly Dictionary<string, Conv> Convs = new()
+    {
+        ["SeedMnist"] = new(new(3, 1, 28, 28), 30, 5, 5, 1, 1, 0, 0, KernelOperators.SeedMnist, KernelOperators.SeedMnistBackwardInput, KernelOperators.SeedMnistBackwardWeight, KernelOperators.SeedMnistBackwardBias),
+        ["Lenet"] = new(new(4, 6, 14, 14), 16, 5, 5, 1, 1, 0, 0, KernelOperators.Lenet, KernelOperators.LenetBackwardInput, KernelOperators.LenetBackwardWeight, KernelOperators.LenetBackwardBias),
+        ["Cifar"] = new(new(2, 16, 32, 32), 16, 3, 3, 1, 1, 1, 1, KernelOperators.Cifar, KernelOperators.CifarBackwardInput, KernelOperators.CifarBackwardWeight, KernelOperators.CifarBackwardBias),
+        ["ResnetStem"] = new(new(1, 3, 57, 57), 16, 7, 7, 2, 2, 3, 3, KernelOperators.ResnetStem, KernelOperators.ResnetStemBackwardInput, KernelOperators.ResnetStemBackwardWeight, KernelOperators.ResnetStemBackwardBias),
+        ["Resnet3x3"] = new(new(2, 8, 56, 56), 8, 3, 3, 1, 1, 1, 1, KernelOperators.Resnet3x3, KernelOperators.Resnet3x3BackwardInput, KernelOperators.Resnet3x3BackwardWeight, KernelOperators.Resnet3x3BackwardBias),
+        ["Strided3x3"] = new(new(2, 16, 29, 29), 32, 3, 3, 2, 2, 1, 1, KernelOperators.Strided3x3, KernelOperators.Strided3x3BackwardInput, KernelOperators.Strided3x3BackwardWeight, KernelOperators.Strided3x3BackwardBias),
+        ["Pointwise"] = new(new(2, 64, 14, 14), 70, 1, 1, 1, 1, 0, 0, KernelOperators.Pointwise, KernelOperators.PointwiseBackwardInput, KernelOperators.PointwiseBackwardWeight, KernelOperators.PointwiseBackwardBias),
+        ["OddSizes"] = new(new(1, 5, 13, 11), 7, 3, 3, 1, 1, 1, 1, KernelOperators.OddSizes, KernelOperators.OddSizesBackwardInput, KernelOperators.OddSizesBackwardWeight, KernelOperators.OddSizesBackwardBias),
+        ["OddChannelsNoBias"] = new(new(3, 7, 9, 10), 13, 2, 2, 1, 1, 0, 0, (x, w, b, y) => KernelOperators.OddChannelsNoBias(x, w, y), KernelOperators.OddChannelsNoBiasBackwardInput, KernelOperators.OddChannelsNoBiasBackwardWeight, null),
+        ["StrideAboveKernel"] = new(new(2, 3, 11, 11), 5, 2, 2, 3, 3, 0, 0, KernelOperators.StrideAboveKernel, KernelOperators.StrideAboveKernelBackwardInput, KernelOperators.StrideAboveKernelBackwardWeight, KernelOperators.StrideAboveKernelBackwardBias),
+        ["Rectangular"] = new(new(1, 4, 11, 9), 9, 3, 2, 2, 1, 1, 1, KernelOperators.Rectangular, KernelOperators.RectangularBackwardInput, KernelOperators.RectangularBackwardWeight, KernelOperators.RectangularBackwardBias),
+        ["TinyPadded"] = new(new(1, 2, 3, 3), 1, 3, 3, 1, 1, 2, 2, KernelOperators.TinyPadded, KernelOperators.TinyPaddedBackwardInput, KernelOperators.TinyPaddedBackwardWeight, KernelOperators.TinyPaddedBackwardBias),
+    };
+
+    public static TheoryData<string> ConvNames() => new(Convs.Keys);
+
+    [Theory]
+    [MemberData(nameof(ConvNames))]
+    public void Conv2d_forward_and_backward_match_the_reference(string name)
+    {
+        Conv c = Convs[name];
+        Shape4 wShape = new(c.OC, c.X.C, c.KH, c.KW);
+        Shape4 yShape = new(c.X.N, c.OC, NaiveOps.ConvOutSize(c.X.H, c.KH, c.SH, c.PH), NaiveOps.ConvOutSize(c.X.W, c.KW, c.SW, c.PW));
+        double[] x = TestData.Random(c.X.Length, 1), w = TestData.Random(wShape.Length, 2), b = TestData.Random(c.OC, 3), gy = TestData.Random(yShape.Length, 4);
+        float[] xf = TestData.ToSingle(x), wf = TestData.ToSingle(w), bf = TestData.ToSingle(b), gyf = TestData.ToSingle(gy);
+
+        // Outputs start as NaN: every element must be written.
+        float[] y = Filled(yShape.Length), gx = Filled(c.X.Length), gw = Filled(wShape.Length), gb = Filled(c.OC);
+        c.Run(xf, wf, bf, y);
+        c.Gx(wf, gyf, gx);
+        c.Gw(xf, gyf, gw);
+        double[]? bias = c.Gb is null ? null : b;
+        TensorAssert.Close(NaiveOps.Conv2d(x, c.X, w, wShape, bias, c.SH, c.SW, c.PH, c.PW), y, RelTol, AbsTol, name + " y", yShape.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradX(w, wShape, gy, yShape, c.X, c.SH, c.SW, c.PH, c.PW), gx, RelTol, AbsTol, name + " gx", c.X.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradW(x, c.X, gy, yShape, c.KH, c.KW, c.SH, c.SW, c.PH, c.PW), gw, RelTol, AbsTol * 10, name + " gw", wShape.Dims);
+        if (c.Gb is not null)
+        {
+            c.Gb(gyf, gb);
+            TensorAssert.Close(NaiveOps.Conv2dGradB(gy, yShape), gb, RelTol, AbsTol * 10, name + " gb");
+        }
+    }
+
+    [Theory]
+    [InlineData("DeconvUp")]
+    [InlineData("DeconvOutputPadding")]
+    [InlineData("DeconvStrideAboveKernel")]
+    public void Deconv2d_forward_and_backward_match_the_reference(string name)
+    {
+        (Shape4 xs, int oc, int k, int s, int p, int op, Forward run, Input gxRun, Weight gwRun, Bias gbRun) = name switch
+        {
+            "DeconvUp" => (new Shape4(2, 16, 16, 16), 8, 4, 2, 1, 0, (Forward)KernelOperators.DeconvUp, (Input)KernelOperators.DeconvUpBackwardInput, (Weight)KernelOperators.DeconvUpBackwardWeight, (Bias)KernelOperators.DeconvUpBackwardBias),
+            "DeconvOutputPadding" => (new Shape4(1, 5, 5, 7), 3, 3, 2, 1, 1, KernelOperators.DeconvOutputPadding, KernelOperators.DeconvOutputPaddingBackwardInput, KernelOperators.DeconvOutputPaddingBackwardWeight, KernelOperators.DeconvOutputPaddingBackwardBias),
+            _ => (new Shape4(2, 3, 4, 5), 9, 2, 3, 0, 0, KernelOperators.DeconvStrideAboveKernel, KernelOperators.DeconvStrideAboveKernelBackwardInput, KernelOperators.DeconvStrideAboveKernelBackwardWeight, KernelOperators.DeconvStrideAboveKernelBackwardBias),
+        };
+        Shape4 wShape = new(xs.C, oc, k, k);
+        Shape4 yShape = new(xs.N, oc, NaiveOps.DeconvOutSize(xs.H, k, s, p, op), NaiveOps.DeconvOutSize(xs.W, k, s, p, op));
+        double[] x = TestData.Random(xs.Length, 5), w = TestData.Random(wShape.Length, 6), b = TestData.Random(oc, 7), gy = TestData.Random(yShape.Length, 8);
+        float[] y = Filled(yShape.Length), gx = Filled(xs.Length), gw = Filled(wShape.Length), gb = Filled(oc);
+        run(TestData.ToSingle(x), TestData.ToSingle(w), TestData.ToSingle(b), y);
+        gxRun(TestData.ToSingle(w), TestData.ToSingle(gy), gx);
+        gwRun(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
+        gbRun(TestData.ToSingle(gy), gb);
+        TensorAssert.Close(NaiveOps.Deconv2d(x, xs, w, wShape, b, s, s, p, p, yShape.H, yShape.W), y, RelTol, AbsTol, name + " y", yShape.Dims);
+
+        // deconv2d's input gradient is conv2d(gy, w) with the same window; its weight gradient Conv2DGradW(gy, x).
+        TensorAssert.Close(NaiveOps.Conv2d(gy, yShape, w, wShape, null, s, s, p, p), gx, RelTol, AbsTol, name + " gx", xs.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradW(gy, yShape, x, xs, k, k, s, s, p, p), gw, RelTol, AbsTol * 10, name + " gw", wShape.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradB(gy, yShape), gb, RelTol, AbsTol * 10, name + " gb");
+    }
+
+    [Fact]
+    public void Conv2dGradW_operator_and_its_backward_match_the_reference()
+    {
+        Shape4 xs = new(2, 5, 9, 9), gys = new(2, 6, 5, 5), ws = new(6, 5, 3, 3);
+        double[] x = TestData.Random(xs.Length, 9), gy = TestData.Random(gys.Length, 10), ggw = TestData.Random(ws.Length, 11);
+        float[] gw = Filled(ws.Length), gx = Filled(xs.Length), ggy = Filled(gys.Length);
+        KernelOperators.GradW(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
+        KernelOperators.GradWBackward(TestData.ToSingle(x), TestData.ToSingle(gy), TestData.ToSingle(ggw), gx, ggy);
+        TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, gys, 3, 3, 2, 2, 1, 1), gw, RelTol, AbsTol, "gw", ws.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradX(ggw, ws, gy, gys, xs, 2, 2, 1, 1), gx, RelTol, AbsTol, "gx", xs.Dims);
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, ggw, ws, null, 2, 2, 1, 1), ggy, RelTol, AbsTol, "ggy", gys.Dims);
+    }
+
+    [Theory]
+    [InlineData("Cifar")]
+    [InlineData("Strided3x3")]
+    [InlineData("SeedMnist")]
+    public void Results_are_bit_identical_for_any_thread_count(string name)
+    {
+        Conv c = Convs[name];
+        int yLength = c.X.N * c.OC * NaiveOps.ConvOutSize(c.X.H, c.KH, c.SH, c.PH) * NaiveOps.ConvOutSize(c.X.W, c.KW, c.SW, c.PW);
+        int wLength = c.OC * c.X.C * c.KH * c.KW;
+        float[] x = TestData.RandomSingle(c.X.Length, 12), w = TestData.RandomSingle(wLength, 13), b = TestData.RandomSingle(c.OC, 14), gy = TestData.RandomSingle(yLength, 15);
+        float[][] Run()
+        {
+            float[] y = new float[yLength], gx = new float[c.X.Length], gw = new float[wLength];
+            c.Run(x, w, b, y);
+            c.Gx(w, gy, gx);
+            c.Gw(x, gy, gw);
+            return new[] { y, gx, gw };
+        }
+
+        int saved = TensorThreads.Count;
+        try
+        {
+            TensorThreads.Count = 1;
+            float[][] one = Run();
+            foreach (int threads in new[] { 2, 3, 5 })
+            {
+                TensorThreads.Count = threads;
+                float[][] many = Run();
+                for (int i = 0; i < one.Length; i++)
+                {
+                    Assert.Equal(one[i], many[i]);
+                }
+            }
+        }
+        finally
+        {
+            TensorThreads.Count = saved;
+        }
+    }
+
+    [Fact]
+    public void A_warm_call_allocates_nothing()
+    {
+        Conv c = Convs["Strided3x3"];
+        float[] x = new float[c.X.Length], w = new float[c.OC * c.X.C * 9], b = new float[c.OC], y = new float[c.X.N * c.OC * 15 * 15], gx = new float[c.X.Length], gw = new float[w.Length];
+        void All()
+        {
+            c.Run(x, w, b, y);
+            c.Gx(w, y, gx);
+            c.Gw(x, y, gw);
+        }
+
+        All();
+        All();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        All();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static float[] Filled(int length)
+    {
+        float[] values = new float[length];
+        Array.Fill(values, float.NaN);
+        return values;
+    }
+}
