@@ -119,6 +119,50 @@ public sealed class OpenClLaunchTests
     }
 
     [Fact]
+    public void Declarations_exercise_both_convolution_forms()
+    {
+        // Tiled implicit GEMMs (with split weight gradients where stated) and the one-work-item form for tiny problems.
+        foreach (string tiled in new[]
+        {
+            OpenClOperators.ConvOpenCL.Source, OpenClOperators.ConvStridedOpenCL.Source, OpenClOperators.ConvWideOpenCL.Source,
+            OpenClOperators.ConvDoubleOpenCL.Source, OpenClOperators.DeconvOpenCL.Source, OpenClOperators.DeconvDoubleOpenCL.Source,
+            OpenClOperators.DeconvSparseOpenCL.Source, OpenClOperators.GradWOpenCL.Source, OpenClOperators.GradWDoubleOpenCL.Source,
+        })
+        {
+            Assert.Equal(3, Regex.Matches(tiled, "Implicit GEMM|dense implicit GEMM").Count);
+        }
+
+        Assert.Contains("K_SLICE", OpenClOperators.ConvWideOpenCL.Source, StringComparison.Ordinal);
+        Assert.DoesNotContain("K_SLICE", OpenClOperators.ConvOpenCL.Source, StringComparison.Ordinal);
+        foreach (string direct in new[] { OpenClOperators.ConvTinyOpenCL.Source, SeedOperators.DeconvOpenCL.Source, SeedOperators.GradWOpenCL.Source, SeedOperators.Conv4x4OpenCL.Source })
+        {
+            Assert.DoesNotContain("__local", direct, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Launches_from_several_threads_do_not_interfere()
+    {
+        // Each thread has its own buffers; the split weight gradient's scratch buffer is per launch.
+        int xLength = OpenClOperators.ConvWideShape.XLength, yLength = OpenClOperators.ConvWideShape.YLength, wLength = OpenClOperators.ConvWideShape.WLength;
+        float[][] results = new float[4][];
+        System.Threading.Tasks.Parallel.For(0, 4, i =>
+        {
+            using OpenClBuffer<float> x = DeviceRuntime.Upload<float>(TestData.RandomSingle(xLength, 321 + (i % 2))), gy = DeviceRuntime.Upload<float>(TestData.RandomSingle(yLength, 331 + (i % 2)));
+            using OpenClBuffer<float> gw = DeviceRuntime.Allocate<float>(wLength);
+            for (int repeat = 0; repeat < 3; repeat++)
+            {
+                OpenClOperators.ConvWideOpenCL.BackwardWeight(x, gy, gw);
+            }
+
+            results[i] = gw.ToArray();
+        });
+        Assert.Equal(results[0], results[2]);
+        Assert.Equal(results[1], results[3]);
+        Assert.NotEqual(results[0], results[1]);
+    }
+
+    [Fact]
     public void Results_are_bitwise_repeatable()
     {
         int yLength = OpenClOperators.ConvWideShape.YLength, wLength = OpenClOperators.ConvWideShape.WLength, xLength = OpenClOperators.ConvWideShape.XLength;
