@@ -125,6 +125,7 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
         try
         {
             context.AddSource(SourceFile.HintName(model.Namespace, model.ContainingTypes, "TensorDsl.Model"), ModelEmitter.Emit(model));
+            context.AddSource(SourceFile.HintName(model.Namespace, model.ContainingTypes, "TensorDsl.Model.OpenCL"), ModelOpenClEmitter.Emit(model));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -124,11 +124,30 @@ public static class Activations
             return;
         }
 
-        T keep = T.CreateChecked(1.0 / (1.0 - rate));
+        DrawDropoutMask(mask, rate, training, ref random);
         for (int i = 0; i < x.Length; i++)
         {
-            mask[i] = random.NextDouble() < rate ? T.Zero : keep;
             y[i] = x[i] * mask[i];
+        }
+    }
+
+    /// <summary>
+    /// Draws the mask <see cref="Dropout{T}"/> uses: 0 with probability <paramref name="rate"/>, else 1/(1 − rate); all
+    /// ones when not training. Devices draw their masks here too, so a seed gives the same masks on every target.
+    /// </summary>
+    public static void DrawDropoutMask<T>(Span<T> mask, double rate, bool training, ref TensorRandom random)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!training || rate == 0)
+        {
+            mask.Fill(T.One);
+            return;
+        }
+
+        T keep = T.CreateChecked(1.0 / (1.0 - rate));
+        for (int i = 0; i < mask.Length; i++)
+        {
+            mask[i] = random.NextDouble() < rate ? T.Zero : keep;
         }
     }
 

@@ -64,7 +64,7 @@ internal static partial class ModelEmitter
     }
 
     /// <summary>Which buffer each layer reads and writes, and which gradients the backward needs.</summary>
-    private sealed class Plan
+    internal sealed class Plan
     {
         public Plan(ModelSpec m)
         {
@@ -597,7 +597,7 @@ internal static partial class ModelEmitter
     private static string Real(double value, string t)
         => value.ToString("R", CultureInfo.InvariantCulture) + (t == "float" ? "f" : "d");
 
-    private static string Describe(int[] dims) => string.Join("×", dims.Select(d => N(d)));
+    internal static string Describe(int[] dims) => string.Join("×", dims.Select(d => N(d)));
 
     private static int Product(int[] dims)
     {
@@ -610,5 +610,5 @@ internal static partial class ModelEmitter
         return p;
     }
 
-    private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+    internal static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
 }

@@ -36,6 +36,12 @@ internal static partial class OpenClEmitter
         return SourceFile.Write(specs[0], members.ToString(), HelperClass());
     }
 
+    /// <summary>Writes one operator's <c>{Name}OpenCL</c> class into <paramref name="w"/> (used for a model's window layers).</summary>
+    internal static void EmitOperator(OperatorSpec spec, IndentedWriter w) => EmitOperator(spec, OpenClProgram.Build(spec), w);
+
+    /// <summary>The file-local launch helper that every file with <c>{Name}OpenCL</c> classes must contain.</summary>
+    internal static string LaunchHelper => HelperClass();
+
     /// <summary>
     /// Checks shared by every launch method: null, length (with <c>ShapeCheck</c>'s message), runtime membership and
     /// aliasing of outputs; and the launch itself, which also checks that the device accepts the work-group size.
