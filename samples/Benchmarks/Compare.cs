@@ -15,6 +15,8 @@ namespace TensorDsl.Benchmarks;
 /// </summary>
 internal static class Compare
 {
+    private static int s_calls;
+
     public static int Run(string directory, int threads, string? only)
     {
         TensorThreads.Count = threads;
@@ -25,8 +27,8 @@ internal static class Compare
         Console.WriteLine($"threads: {threads} (ours TensorThreads.Count, torch.set_num_threads({torch.RootElement.GetProperty("threads").GetInt32()})), torch {torch.RootElement.GetProperty("torch").GetString()}");
         Console.WriteLine($"measured FMA peak: {peak1:F1} GFLOP/s on 1 thread, {peak:F1} GFLOP/s on {threads} threads");
         Console.WriteLine();
-        Console.WriteLine("| case | dir | ours ms | torch ms | torch/ours | GFLOP/s | % of peak | GB/s | alloc B/call | max rel err |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| case | dir | ours ms | torch ms | torch/ours | GFLOP/s | % of peak | GFLOP/CPU-s | GB/s | alloc B/call | max rel err |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         List<double> ratios = new();
         foreach (SuiteCase c in SuiteCase.All)
         {
@@ -45,7 +47,10 @@ internal static class Compare
                     : c.Kind is "conv" or "deconv"
                         ? Error(directory, c.Name, ("gx", c.Gx), ("gw", c.Gw), ("gb", c.Gb))
                         : Error(directory, c.Name, ("gx", c.Gx));
+                TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                int calls0 = s_calls;
                 double ms = MedianMs(call);
+                double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / (s_calls - calls0);
                 long alloc = AllocatedPerCall(call);
                 double torchMs = t.GetProperty(forward ? "fwd_ms" : "bwd_ms").GetDouble();
                 double ratio = torchMs / ms;
@@ -54,7 +59,8 @@ internal static class Compare
                 string gflops = flops > 0 ? (flops / ms / 1e6).ToString("F1") : "-";
                 string percent = flops > 0 ? (100 * flops / ms / 1e6 / peak).ToString("F0") + " %" : "-";
                 string gbs = flops > 0 ? "-" : (c.PoolBytes / ms / 1e6).ToString("F1");
-                Console.WriteLine($"| {c.Name} | {(forward ? "fwd" : "bwd")} | {ms:F3} | {torchMs:F3} | {ratio:F2} | {gflops} | {percent} | {gbs} | {alloc} | {error} |");
+                string perCpu = flops > 0 ? (flops / cpuMs / 1e6).ToString("F1") : "-";
+                Console.WriteLine($"| {c.Name} | {(forward ? "fwd" : "bwd")} | {ms:F3} | {torchMs:F3} | {ratio:F2} | {gflops} | {percent} | {perCpu} | {gbs} | {alloc} | {error} |");
             }
         }
 
@@ -99,9 +105,14 @@ internal static class Compare
     public static double MedianMs(Action call)
     {
         Stopwatch total = Stopwatch.StartNew();
-        for (int i = 0; i < 10 && (i < 2 || total.Elapsed.TotalSeconds < 0.25); i++)
+        Action counted = () =>
         {
             call();
+            s_calls++;
+        };
+        for (int i = 0; i < 10 && (i < 2 || total.Elapsed.TotalSeconds < 0.25); i++)
+        {
+            counted();
         }
 
         List<double> times = new();
@@ -109,7 +120,7 @@ internal static class Compare
         while (times.Count < 5 || (times.Count < 40 && total.Elapsed.TotalSeconds < 1.0))
         {
             long start = Stopwatch.GetTimestamp();
-            call();
+            counted();
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
