@@ -15,18 +15,23 @@ namespace TensorDsl.Benchmarks;
 /// </summary>
 internal static class Compare
 {
-    public static int Run(string directory, int threads, string? only)
+    private static int s_calls;
+
+    /// <summary>Rounds of (torch, ours) timings per case and direction; the table shows the median of each.</summary>
+    private const int Rounds = 3;
+
+    public static int Run(string directory, int threads, string? only, string python)
     {
         TensorThreads.Count = threads;
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        using Process server = StartTorch(python, directory, threads, only);
         double peak1 = FmaPeak.Measure(1), peak = FmaPeak.Measure(threads);
         using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "torch.json")));
-        JsonElement cases = torch.RootElement.GetProperty("cases");
         Console.WriteLine($"threads: {threads} (ours TensorThreads.Count, torch.set_num_threads({torch.RootElement.GetProperty("threads").GetInt32()})), torch {torch.RootElement.GetProperty("torch").GetString()}");
         Console.WriteLine($"measured FMA peak: {peak1:F1} GFLOP/s on 1 thread, {peak:F1} GFLOP/s on {threads} threads");
         Console.WriteLine();
-        Console.WriteLine("| case | dir | ours ms | torch ms | torch/ours | GFLOP/s | % of peak | GB/s | alloc B/call | max rel err |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| case | dir | ours ms | torch ms | torch/ours | GFLOP/s | % of peak | GFLOP/CPU-s | GB/s | alloc B/call | max rel err |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         List<double> ratios = new();
         foreach (SuiteCase c in SuiteCase.All)
         {
@@ -35,7 +40,6 @@ internal static class Compare
                 continue;
             }
 
-            JsonElement t = cases.GetProperty(c.Name);
             foreach (bool forward in new[] { true, false })
             {
                 Action call = forward ? c.Forward : c.Backward;
@@ -45,23 +49,68 @@ internal static class Compare
                     : c.Kind is "conv" or "deconv"
                         ? Error(directory, c.Name, ("gx", c.Gx), ("gw", c.Gw), ("gb", c.Gb))
                         : Error(directory, c.Name, ("gx", c.Gx));
-                double ms = MedianMs(call);
+                // Interleaved: torch, then ours, a few rounds, so that both see the same load.
+                List<double> oursRounds = new(), torchRounds = new();
+                TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                int calls0 = s_calls;
+                for (int round = 0; round < Rounds; round++)
+                {
+                    server.StandardInput.WriteLine($"time {c.Name} {(forward ? "fwd" : "bwd")} 0.5");
+                    torchRounds.Add(double.Parse(server.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture));
+                    oursRounds.Add(MedianMs(call, 0.5));
+                }
+
+                double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / (s_calls - calls0);
+                double ms = Median(oursRounds), torchMs = Median(torchRounds);
                 long alloc = AllocatedPerCall(call);
-                double torchMs = t.GetProperty(forward ? "fwd_ms" : "bwd_ms").GetDouble();
                 double ratio = torchMs / ms;
                 ratios.Add(ratio);
                 double flops = c.ForwardFlops * (forward ? 1 : 2);
                 string gflops = flops > 0 ? (flops / ms / 1e6).ToString("F1") : "-";
                 string percent = flops > 0 ? (100 * flops / ms / 1e6 / peak).ToString("F0") + " %" : "-";
                 string gbs = flops > 0 ? "-" : (c.PoolBytes / ms / 1e6).ToString("F1");
-                Console.WriteLine($"| {c.Name} | {(forward ? "fwd" : "bwd")} | {ms:F3} | {torchMs:F3} | {ratio:F2} | {gflops} | {percent} | {gbs} | {alloc} | {error} |");
+                string perCpu = flops > 0 ? (flops / cpuMs / 1e6).ToString("F1") : "-";
+                Console.WriteLine($"| {c.Name} | {(forward ? "fwd" : "bwd")} | {ms:F3} | {torchMs:F3} | {ratio:F2} | {gflops} | {percent} | {perCpu} | {gbs} | {alloc} | {error} |");
             }
         }
 
+        server.StandardInput.WriteLine("quit");
+        server.WaitForExit();
         double geomean = Math.Exp(ratios.Average(Math.Log));
         Console.WriteLine();
         Console.WriteLine($"geomean speedup vs torch: {geomean:F2}");
         return 0;
+    }
+
+    /// <summary>Starts torch_bench.py: it writes torch's outputs, says "ready", then times cases on request.</summary>
+    private static Process StartTorch(string python, string directory, int threads, string? only)
+    {
+        ProcessStartInfo start = new(python)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "torch_bench.py"));
+        start.ArgumentList.Add(directory);
+        start.ArgumentList.Add(threads.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(only ?? string.Empty);
+        start.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        Process server = Process.Start(start)!;
+        string? line = server.StandardOutput.ReadLine();
+        if (line != "ready")
+        {
+            throw new InvalidOperationException("torch_bench.py did not start: " + line);
+        }
+
+        return server;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        int mid = values.Count / 2;
+        return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
     }
 
     /// <summary>The largest |ours − torch| over the largest |torch|, per tensor; the worst of the tensors given.</summary>
@@ -96,26 +145,29 @@ internal static class Compare
     /// The median wall time of repeated calls (at least 5, up to 40 or about a second), after a warm-up of 10 calls or
     /// a quarter second, whichever ends first, so that the JIT's tiered compilation has settled.
     /// </summary>
-    public static double MedianMs(Action call)
+    public static double MedianMs(Action call, double budget = 1.0)
     {
         Stopwatch total = Stopwatch.StartNew();
-        for (int i = 0; i < 10 && (i < 2 || total.Elapsed.TotalSeconds < 0.25); i++)
+        Action counted = () =>
         {
             call();
+            s_calls++;
+        };
+        for (int i = 0; i < 10 && (i < 2 || total.Elapsed.TotalSeconds < 0.25); i++)
+        {
+            counted();
         }
 
         List<double> times = new();
         total.Restart();
-        while (times.Count < 5 || (times.Count < 40 && total.Elapsed.TotalSeconds < 1.0))
+        while (times.Count < 5 || (times.Count < 40 && total.Elapsed.TotalSeconds < budget))
         {
             long start = Stopwatch.GetTimestamp();
-            call();
+            counted();
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
-        times.Sort();
-        int mid = times.Count / 2;
-        return times.Count % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+        return Median(times);
     }
 
     /// <summary>Bytes allocated on all threads per warm call (GC.GetTotalAllocatedBytes(precise)).</summary>

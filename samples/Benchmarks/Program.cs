@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 namespace TensorDsl.Benchmarks;
 
 /// <summary>
-/// <c>compare DIR THREADS [CASES]</c>: the comparison with PyTorch's outputs and timings in DIR (see compare.sh).
+/// <c>compare DIR THREADS [CASES]</c>: the comparison with PyTorch (torch_bench.py, run as a timing server; see compare.sh).
 /// Anything else goes to BenchmarkDotNet, e.g. <c>--filter *SuiteBenchmarks*</c>.
 /// </summary>
 public static class Program
@@ -13,7 +13,11 @@ public static class Program
     {
         if (args.Length >= 2 && args[0] == "compare")
         {
-            return Compare.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2, args.Length > 3 ? args[3] : null);
+            return Compare.Run(
+                args[1],
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2,
+                args.Length > 3 && args[3].Length > 0 ? args[3] : null,
+                Environment.GetEnvironmentVariable("PYTHON") ?? "/usr/bin/python3");
         }
 
         if (args.Length >= 3 && args[0] == "loop")

@@ -13,7 +13,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/tensordsl-compare.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 dotnet build "$here/Benchmarks.csproj" -c Release -nologo -v quiet -o "$work/bin" >&2
-echo "PyTorch ($threads threads)..." >&2
-OMP_NUM_THREADS="$threads" "$python" "$here/torch_bench.py" "$work" "$threads" "$cases"
-echo "TensorDsl ($threads threads)..." >&2
-TENSORDSL_THREADS="$threads" DOTNET_TieredPGO=1 dotnet "$work/bin/Benchmarks.dll" compare "$work" "$threads" "$cases"
+# The .NET side starts torch_bench.py ($python) as a timing server and asks it for each case and direction right
+# before timing its own kernel (3 interleaved rounds, medians), so that both see the same load.
+echo "TensorDsl and PyTorch ($threads threads)..." >&2
+PYTHON="$python" TENSORDSL_THREADS="$threads" dotnet "$work/bin/Benchmarks.dll" compare "$work" "$threads" "$cases"
