@@ -12,7 +12,7 @@ public class ModelSnapshotTests
         string source = "using TensorDsl;\nusing TensorDsl.Models;\nnamespace Demo;\n\n" + declarations;
         GeneratorHarness.Result result = GeneratorHarness.Run(source);
         Assert.Empty(result.All);
-        string generated = string.Join("\n// ----\n", result.Sources.OrderBy(s => s.Key).Select(s => "// " + s.Key + "\n" + s.Value));
+        string generated = string.Join("\n// ----\n", result.CpuSources.OrderBy(s => s.Key).Select(s => "// " + s.Key + "\n" + s.Value));
         Snapshot.Verify(generated, name);
     }
 

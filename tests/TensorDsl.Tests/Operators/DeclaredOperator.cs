@@ -200,7 +200,11 @@ public sealed class DeclaredOperator
     public MethodInfo Member(string suffix)
     {
         string name = Method.Name + suffix;
-        MethodInfo? member = Method.DeclaringType!.GetMethod(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static);
+        // The span overload: each generated method also has a typed Tensor<T, TShape> overload of the same name.
+        MethodInfo? member = Method.DeclaringType!
+            .GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            .SingleOrDefault(m => m.Name == name && m.GetParameters().All(p => p.ParameterType.IsGenericType
+                && (p.ParameterType.GetGenericTypeDefinition() == typeof(ReadOnlySpan<>) || p.ParameterType.GetGenericTypeDefinition() == typeof(Span<>))));
         Assert.True(member is not null, $"{Id}: no generated method {name}.");
         return member!;
     }

@@ -53,6 +53,14 @@ public static class GeneratorHarness
             .SelectMany(r => r.GeneratedSources)
             .ToDictionary(s => s.HintName, s => s.SourceText.ToString());
 
+        /// <summary>
+        /// The C# CPU files only (operators' and models'): the other targets (OpenCL, ILGPU) and the shared shape types
+        /// are generated beside them and tested on their own.
+        /// </summary>
+        public IReadOnlyDictionary<string, string> CpuSources => Sources
+            .Where(s => s.Key.EndsWith(".TensorDsl.g.cs", StringComparison.Ordinal) || s.Key.EndsWith(".TensorDsl.Model.g.cs", StringComparison.Ordinal))
+            .ToDictionary(s => s.Key, s => s.Value);
+
         /// <summary>Generator and compiler diagnostics together, warnings and errors only.</summary>
         public IEnumerable<Diagnostic> All => GeneratorDiagnostics.Concat(CompilationDiagnostics).Distinct();
     }

@@ -69,7 +69,7 @@ internal static partial class IlgpuEmitter
         string tensors = string.Join(", ", roles.Select(r => r.Name + " " + OperatorSignature.Describe(Dims(s, r.Shape))));
 
         w.Line("/// <summary>");
-        w.Line("/// ILGPU kernels of <see cref=\"" + m + "\"/> for its fixed shapes (" + tensors + "), every direction, and");
+        w.Line("/// ILGPU kernels of <c>" + m + "</c> for its fixed shapes (" + tensors + "), every direction, and");
         w.Line("/// <see cref=\"" + cls + ".Kernels\"/>, which loads them on an accelerator and launches them with checked lengths.");
         w.Line("/// Each kernel runs one work-item per element of its output and sums in a fixed order, without atomics.");
         w.Line("/// </summary>");
@@ -131,7 +131,7 @@ internal static partial class IlgpuEmitter
     {
         string m = s.MethodName;
         w.Line("/// <summary>");
-        w.Line("/// The kernels of <see cref=\"" + m + "\"/> loaded on one accelerator: the constructor compiles each kernel once and");
+        w.Line("/// The kernels of <c>" + m + "</c> loaded on one accelerator: the constructor compiles each kernel once and");
         w.Line("/// keeps its launcher. Every method checks the lengths of its views and launches on the accelerator's default");
         w.Line("/// stream; launches are asynchronous, so synchronize the accelerator (or copy a result back) before reading.");
         w.Line("/// Like the accelerator itself, an instance is not safe to use from several threads at once.");
@@ -145,7 +145,7 @@ internal static partial class IlgpuEmitter
             }
 
             w.Line();
-            w.Line("/// <summary>Compiles every kernel of <see cref=\"" + m + "\"/> for <paramref name=\"accelerator\"/>.</summary>");
+            w.Line("/// <summary>Compiles every kernel of <c>" + m + "</c> for <paramref name=\"accelerator\"/>.</summary>");
             w.Line("/// <param name=\"accelerator\">The ILGPU accelerator that runs the kernels and owns the views passed to them.</param>");
             w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"accelerator\"/> is null.</exception>");
             using (w.Open("public Kernels(" + AcceleratorType + " accelerator)"))
@@ -165,7 +165,7 @@ internal static partial class IlgpuEmitter
             {
                 w.Line();
                 string cpu = m + (direction.Name == "Forward" ? string.Empty : direction.Name);
-                w.Line("/// <summary>" + Xml(direction.Summary) + " CPU counterpart: <see cref=\"" + cpu + "\"/>.</summary>");
+                w.Line("/// <summary>" + Xml(direction.Summary) + " CPU counterpart: <c>" + cpu + "</c>.</summary>");
                 foreach (TensorParameter p in direction.Parameters)
                 {
                     w.Line("/// <param name=\"" + p.Name + "\">" + Xml(p.Meaning) + ", " + p.Shape + (p.ReadOnly ? string.Empty : " (overwritten)") + ".</param>");

@@ -19,7 +19,7 @@ internal static partial class OpenClEmitter
         IReadOnlyList<TensorRole> roles = OperatorSignature.For(s.Kind, s.HasBias);
         string tensors = string.Join(", ", roles.Select(r => r.Name + " " + OperatorSignature.Describe(Dims(s, r.Shape))));
         w.Line("/// <summary>");
-        w.Line("/// <see cref=\"" + SourceFile.Id(m) + "\"/> on an OpenCL device (" + Xml(Kind(s)) + ", " + s.ElementType + "; " + tensors + "): the kernels as OpenCL C for");
+        w.Line("/// <c>" + m + "</c> on an OpenCL device (" + Xml(Kind(s)) + ", " + s.ElementType + "; " + tensors + "): the kernels as OpenCL C for");
         w.Line("/// these shapes, and launch methods over device buffers that mirror the CPU methods. A launch checks its buffers, then");
         w.Line("/// enqueues on the runtime's in-order queue and returns at once; a download (<c>OpenClBuffer.Download</c>, <c>ToArray</c>)");
         w.Line("/// waits for every kernel enqueued before it. " + Strategy(s, program));
