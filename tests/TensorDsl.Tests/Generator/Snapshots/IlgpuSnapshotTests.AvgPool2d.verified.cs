@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// ILGPU kernels of <see cref="Average"/> for its fixed shapes (x 4×8×9×9, y 4×8×5×5), every direction, and
+        /// ILGPU kernels of <c>Average</c> for its fixed shapes (x 4×8×9×9, y 4×8×5×5), every direction, and
         /// <see cref="AverageIlgpu.Kernels"/>, which loads them on an accelerator and launches them with checked lengths.
         /// Each kernel runs one work-item per element of its output and sums in a fixed order, without atomics.
         /// </summary>
@@ -89,7 +89,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The kernels of <see cref="Average"/> loaded on one accelerator: the constructor compiles each kernel once and
+            /// The kernels of <c>Average</c> loaded on one accelerator: the constructor compiles each kernel once and
             /// keeps its launcher. Every method checks the lengths of its views and launches on the accelerator's default
             /// stream; launches are asynchronous, so synchronize the accelerator (or copy a result back) before reading.
             /// Like the accelerator itself, an instance is not safe to use from several threads at once.
@@ -100,7 +100,7 @@ namespace Demo
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _forward;
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _backward;
 
-                /// <summary>Compiles every kernel of <see cref="Average"/> for <paramref name="accelerator"/>.</summary>
+                /// <summary>Compiles every kernel of <c>Average</c> for <paramref name="accelerator"/>.</summary>
                 /// <param name="accelerator">The ILGPU accelerator that runs the kernels and owns the views passed to them.</param>
                 /// <exception cref="global::System.ArgumentNullException"><paramref name="accelerator"/> is null.</exception>
                 public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
@@ -113,7 +113,7 @@ namespace Demo
                 /// <summary>The accelerator the kernels were compiled for.</summary>
                 public global::ILGPU.Runtime.Accelerator Accelerator { get; }
 
-                /// <summary>Average pooling: y is the mean of each window, dividing by the number of window cells inside the image (count_include_pad = false). CPU counterpart: <see cref="Average"/>.</summary>
+                /// <summary>Average pooling: y is the mean of each window, dividing by the number of window cells inside the image (count_include_pad = false). CPU counterpart: <c>Average</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 4×8×9×9.</param>
                 /// <param name="y">output, N×C×OH×OW, 4×8×5×5 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>
@@ -124,7 +124,7 @@ namespace Demo
                     this._forward(new global::ILGPU.Index1D(800), x, y);
                 }
 
-                /// <summary>The gradient of the input: each gy, divided as in the forward, spread over its window. CPU counterpart: <see cref="AverageBackward"/>.</summary>
+                /// <summary>The gradient of the input: each gy, divided as in the forward, spread over its window. CPU counterpart: <c>AverageBackward</c>.</summary>
                 /// <param name="gy">gradient of y, 4×8×5×5.</param>
                 /// <param name="gx">gradient of x, 4×8×9×9 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>

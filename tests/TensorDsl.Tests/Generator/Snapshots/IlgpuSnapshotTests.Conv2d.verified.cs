@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// ILGPU kernels of <see cref="Conv1"/> for its fixed shapes (x 8×3×32×32, w 16×3×3×3, b 16, y 8×16×32×32), every direction, and
+        /// ILGPU kernels of <c>Conv1</c> for its fixed shapes (x 8×3×32×32, w 16×3×3×3, b 16, y 8×16×32×32), every direction, and
         /// <see cref="Conv1Ilgpu.Kernels"/>, which loads them on an accelerator and launches them with checked lengths.
         /// Each kernel runs one work-item per element of its output and sums in a fixed order, without atomics.
         /// </summary>
@@ -178,7 +178,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The kernels of <see cref="Conv1"/> loaded on one accelerator: the constructor compiles each kernel once and
+            /// The kernels of <c>Conv1</c> loaded on one accelerator: the constructor compiles each kernel once and
             /// keeps its launcher. Every method checks the lengths of its views and launches on the accelerator's default
             /// stream; launches are asynchronous, so synchronize the accelerator (or copy a result back) before reading.
             /// Like the accelerator itself, an instance is not safe to use from several threads at once.
@@ -191,7 +191,7 @@ namespace Demo
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _backwardWeight;
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _backwardBias;
 
-                /// <summary>Compiles every kernel of <see cref="Conv1"/> for <paramref name="accelerator"/>.</summary>
+                /// <summary>Compiles every kernel of <c>Conv1</c> for <paramref name="accelerator"/>.</summary>
                 /// <param name="accelerator">The ILGPU accelerator that runs the kernels and owns the views passed to them.</param>
                 /// <exception cref="global::System.ArgumentNullException"><paramref name="accelerator"/> is null.</exception>
                 public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
@@ -206,7 +206,7 @@ namespace Demo
                 /// <summary>The accelerator the kernels were compiled for.</summary>
                 public global::ILGPU.Runtime.Accelerator Accelerator { get; }
 
-                /// <summary>2-D convolution: y = conv2d(x, w) + b. CPU counterpart: <see cref="Conv1"/>.</summary>
+                /// <summary>2-D convolution: y = conv2d(x, w) + b. CPU counterpart: <c>Conv1</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 8×3×32×32.</param>
                 /// <param name="w">weights, OC×C×KH×KW, 16×3×3×3.</param>
                 /// <param name="b">bias, OC, 16.</param>
@@ -221,7 +221,7 @@ namespace Demo
                     this._forward(new global::ILGPU.Index1D(131072), x, w, b, y);
                 }
 
-                /// <summary>The gradient of the input, gx = deconv2d(gy, w). CPU counterpart: <see cref="Conv1BackwardInput"/>.</summary>
+                /// <summary>The gradient of the input, gx = deconv2d(gy, w). CPU counterpart: <c>Conv1BackwardInput</c>.</summary>
                 /// <param name="w">weights, OC×C×KH×KW, 16×3×3×3.</param>
                 /// <param name="gy">gradient of y, 8×16×32×32.</param>
                 /// <param name="gx">gradient of x, 8×3×32×32 (overwritten).</param>
@@ -234,7 +234,7 @@ namespace Demo
                     this._backwardInput(new global::ILGPU.Index1D(24576), w, gy, gx);
                 }
 
-                /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy). CPU counterpart: <see cref="Conv1BackwardWeight"/>.</summary>
+                /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy). CPU counterpart: <c>Conv1BackwardWeight</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 8×3×32×32.</param>
                 /// <param name="gy">gradient of y, 8×16×32×32.</param>
                 /// <param name="gw">gradient of w, 16×3×3×3 (overwritten).</param>
@@ -247,7 +247,7 @@ namespace Demo
                     this._backwardWeight(new global::ILGPU.Index1D(432), x, gy, gw);
                 }
 
-                /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. CPU counterpart: <see cref="Conv1BackwardBias"/>.</summary>
+                /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. CPU counterpart: <c>Conv1BackwardBias</c>.</summary>
                 /// <param name="gy">gradient of y, 8×16×32×32.</param>
                 /// <param name="gb">gradient of b, 16 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>
@@ -258,7 +258,7 @@ namespace Demo
                     this._backwardBias(new global::ILGPU.Index1D(16), gy, gb);
                 }
 
-                /// <summary>All gradients of Conv1 from x, w, gy: gx, gw and gb. Each part is also a method of its own. CPU counterpart: <see cref="Conv1Backward"/>.</summary>
+                /// <summary>All gradients of Conv1 from x, w, gy: gx, gw and gb. Each part is also a method of its own. CPU counterpart: <c>Conv1Backward</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 8×3×32×32.</param>
                 /// <param name="w">weights, OC×C×KH×KW, 16×3×3×3.</param>
                 /// <param name="gy">gradient of y, 8×16×32×32.</param>

@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// ILGPU kernels of <see cref="ConvDouble"/> for its fixed shapes (x 1×2×6×9, w 4×2×2×3, y 1×4×3×3), every direction, and
+        /// ILGPU kernels of <c>ConvDouble</c> for its fixed shapes (x 1×2×6×9, w 4×2×2×3, y 1×4×3×3), every direction, and
         /// <see cref="ConvDoubleIlgpu.Kernels"/>, which loads them on an accelerator and launches them with checked lengths.
         /// Each kernel runs one work-item per element of its output and sums in a fixed order, without atomics.
         /// </summary>
@@ -175,7 +175,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The kernels of <see cref="ConvDouble"/> loaded on one accelerator: the constructor compiles each kernel once and
+            /// The kernels of <c>ConvDouble</c> loaded on one accelerator: the constructor compiles each kernel once and
             /// keeps its launcher. Every method checks the lengths of its views and launches on the accelerator's default
             /// stream; launches are asynchronous, so synchronize the accelerator (or copy a result back) before reading.
             /// Like the accelerator itself, an instance is not safe to use from several threads at once.
@@ -188,7 +188,7 @@ namespace Demo
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>> _backwardWeight;
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>> _backwardBias;
 
-                /// <summary>Compiles every kernel of <see cref="ConvDouble"/> for <paramref name="accelerator"/>.</summary>
+                /// <summary>Compiles every kernel of <c>ConvDouble</c> for <paramref name="accelerator"/>.</summary>
                 /// <param name="accelerator">The ILGPU accelerator that runs the kernels and owns the views passed to them.</param>
                 /// <exception cref="global::System.ArgumentNullException"><paramref name="accelerator"/> is null.</exception>
                 public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
@@ -203,7 +203,7 @@ namespace Demo
                 /// <summary>The accelerator the kernels were compiled for.</summary>
                 public global::ILGPU.Runtime.Accelerator Accelerator { get; }
 
-                /// <summary>2-D convolution: y = conv2d(x, w). CPU counterpart: <see cref="ConvDouble"/>.</summary>
+                /// <summary>2-D convolution: y = conv2d(x, w). CPU counterpart: <c>ConvDouble</c>.</summary>
                 /// <param name="input">input, N×C×H×W, 1×2×6×9.</param>
                 /// <param name="weights">weights, OC×C×KH×KW, 4×2×2×3.</param>
                 /// <param name="output">output, N×OC×OH×OW, 1×4×3×3 (overwritten).</param>
@@ -216,7 +216,7 @@ namespace Demo
                     this._forward(new global::ILGPU.Index1D(36), input, weights, output);
                 }
 
-                /// <summary>The gradient of the input, gx = deconv2d(gy, w). CPU counterpart: <see cref="ConvDoubleBackwardInput"/>.</summary>
+                /// <summary>The gradient of the input, gx = deconv2d(gy, w). CPU counterpart: <c>ConvDoubleBackwardInput</c>.</summary>
                 /// <param name="w">weights, OC×C×KH×KW, 4×2×2×3.</param>
                 /// <param name="gy">gradient of y, 1×4×3×3.</param>
                 /// <param name="gx">gradient of x, 1×2×6×9 (overwritten).</param>
@@ -229,7 +229,7 @@ namespace Demo
                     this._backwardInput(new global::ILGPU.Index1D(108), w, gy, gx);
                 }
 
-                /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy). CPU counterpart: <see cref="ConvDoubleBackwardWeight"/>.</summary>
+                /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy). CPU counterpart: <c>ConvDoubleBackwardWeight</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 1×2×6×9.</param>
                 /// <param name="gy">gradient of y, 1×4×3×3.</param>
                 /// <param name="gw">gradient of w, 4×2×2×3 (overwritten).</param>
@@ -242,7 +242,7 @@ namespace Demo
                     this._backwardWeight(new global::ILGPU.Index1D(48), x, gy, gw);
                 }
 
-                /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. CPU counterpart: <see cref="ConvDoubleBackwardBias"/>.</summary>
+                /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. CPU counterpart: <c>ConvDoubleBackwardBias</c>.</summary>
                 /// <param name="gy">gradient of y, 1×4×3×3.</param>
                 /// <param name="gb">gradient of b, 4 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>
@@ -253,7 +253,7 @@ namespace Demo
                     this._backwardBias(new global::ILGPU.Index1D(4), gy, gb);
                 }
 
-                /// <summary>All gradients of ConvDouble from x, w, gy: gx, gw. Each part is also a method of its own. CPU counterpart: <see cref="ConvDoubleBackward"/>.</summary>
+                /// <summary>All gradients of ConvDouble from x, w, gy: gx, gw. Each part is also a method of its own. CPU counterpart: <c>ConvDoubleBackward</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 1×2×6×9.</param>
                 /// <param name="w">weights, OC×C×KH×KW, 4×2×2×3.</param>
                 /// <param name="gy">gradient of y, 1×4×3×3.</param>

@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// ILGPU kernels of <see cref="Up"/> for its fixed shapes (x 2×4×7×7, w 4×3×4×4, b 3, y 2×3×15×15), every direction, and
+        /// ILGPU kernels of <c>Up</c> for its fixed shapes (x 2×4×7×7, w 4×3×4×4, b 3, y 2×3×15×15), every direction, and
         /// <see cref="UpIlgpu.Kernels"/>, which loads them on an accelerator and launches them with checked lengths.
         /// Each kernel runs one work-item per element of its output and sums in a fixed order, without atomics.
         /// </summary>
@@ -176,7 +176,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The kernels of <see cref="Up"/> loaded on one accelerator: the constructor compiles each kernel once and
+            /// The kernels of <c>Up</c> loaded on one accelerator: the constructor compiles each kernel once and
             /// keeps its launcher. Every method checks the lengths of its views and launches on the accelerator's default
             /// stream; launches are asynchronous, so synchronize the accelerator (or copy a result back) before reading.
             /// Like the accelerator itself, an instance is not safe to use from several threads at once.
@@ -189,7 +189,7 @@ namespace Demo
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _backwardWeight;
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _backwardBias;
 
-                /// <summary>Compiles every kernel of <see cref="Up"/> for <paramref name="accelerator"/>.</summary>
+                /// <summary>Compiles every kernel of <c>Up</c> for <paramref name="accelerator"/>.</summary>
                 /// <param name="accelerator">The ILGPU accelerator that runs the kernels and owns the views passed to them.</param>
                 /// <exception cref="global::System.ArgumentNullException"><paramref name="accelerator"/> is null.</exception>
                 public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
@@ -204,7 +204,7 @@ namespace Demo
                 /// <summary>The accelerator the kernels were compiled for.</summary>
                 public global::ILGPU.Runtime.Accelerator Accelerator { get; }
 
-                /// <summary>2-D transposed convolution: y = deconv2d(x, w) + b. CPU counterpart: <see cref="Up"/>.</summary>
+                /// <summary>2-D transposed convolution: y = deconv2d(x, w) + b. CPU counterpart: <c>Up</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 2×4×7×7.</param>
                 /// <param name="w">weights, C×OC×KH×KW, 4×3×4×4.</param>
                 /// <param name="b">bias, OC, 3.</param>
@@ -219,7 +219,7 @@ namespace Demo
                     this._forward(new global::ILGPU.Index1D(1350), x, w, b, y);
                 }
 
-                /// <summary>The gradient of the input, gx = conv2d(gy, w) with the same window. CPU counterpart: <see cref="UpBackwardInput"/>.</summary>
+                /// <summary>The gradient of the input, gx = conv2d(gy, w) with the same window. CPU counterpart: <c>UpBackwardInput</c>.</summary>
                 /// <param name="w">weights, C×OC×KH×KW, 4×3×4×4.</param>
                 /// <param name="gy">gradient of y, 2×3×15×15.</param>
                 /// <param name="gx">gradient of x, 2×4×7×7 (overwritten).</param>
@@ -232,7 +232,7 @@ namespace Demo
                     this._backwardInput(new global::ILGPU.Index1D(392), w, gy, gx);
                 }
 
-                /// <summary>The gradient of the weights, gw = Conv2DGradW(gy, x). CPU counterpart: <see cref="UpBackwardWeight"/>.</summary>
+                /// <summary>The gradient of the weights, gw = Conv2DGradW(gy, x). CPU counterpart: <c>UpBackwardWeight</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 2×4×7×7.</param>
                 /// <param name="gy">gradient of y, 2×3×15×15.</param>
                 /// <param name="gw">gradient of w, 4×3×4×4 (overwritten).</param>
@@ -245,7 +245,7 @@ namespace Demo
                     this._backwardWeight(new global::ILGPU.Index1D(192), x, gy, gw);
                 }
 
-                /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. CPU counterpart: <see cref="UpBackwardBias"/>.</summary>
+                /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. CPU counterpart: <c>UpBackwardBias</c>.</summary>
                 /// <param name="gy">gradient of y, 2×3×15×15.</param>
                 /// <param name="gb">gradient of b, 3 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>
@@ -256,7 +256,7 @@ namespace Demo
                     this._backwardBias(new global::ILGPU.Index1D(3), gy, gb);
                 }
 
-                /// <summary>All gradients of Up from x, w, gy: gx, gw and gb. Each part is also a method of its own. CPU counterpart: <see cref="UpBackward"/>.</summary>
+                /// <summary>All gradients of Up from x, w, gy: gx, gw and gb. Each part is also a method of its own. CPU counterpart: <c>UpBackward</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 2×4×7×7.</param>
                 /// <param name="w">weights, C×OC×KH×KW, 4×3×4×4.</param>
                 /// <param name="gy">gradient of y, 2×3×15×15.</param>

@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// ILGPU kernels of <see cref="Columns"/> for its fixed shapes (x 2×3×7×7, col 32×27), every direction, and
+        /// ILGPU kernels of <c>Columns</c> for its fixed shapes (x 2×3×7×7, col 32×27), every direction, and
         /// <see cref="ColumnsIlgpu.Kernels"/>, which loads them on an accelerator and launches them with checked lengths.
         /// Each kernel runs one work-item per element of its output and sums in a fixed order, without atomics.
         /// </summary>
@@ -90,7 +90,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The kernels of <see cref="Columns"/> loaded on one accelerator: the constructor compiles each kernel once and
+            /// The kernels of <c>Columns</c> loaded on one accelerator: the constructor compiles each kernel once and
             /// keeps its launcher. Every method checks the lengths of its views and launches on the accelerator's default
             /// stream; launches are asynchronous, so synchronize the accelerator (or copy a result back) before reading.
             /// Like the accelerator itself, an instance is not safe to use from several threads at once.
@@ -101,7 +101,7 @@ namespace Demo
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _forward;
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _backward;
 
-                /// <summary>Compiles every kernel of <see cref="Columns"/> for <paramref name="accelerator"/>.</summary>
+                /// <summary>Compiles every kernel of <c>Columns</c> for <paramref name="accelerator"/>.</summary>
                 /// <param name="accelerator">The ILGPU accelerator that runs the kernels and owns the views passed to them.</param>
                 /// <exception cref="global::System.ArgumentNullException"><paramref name="accelerator"/> is null.</exception>
                 public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
@@ -114,7 +114,7 @@ namespace Demo
                 /// <summary>The accelerator the kernels were compiled for.</summary>
                 public global::ILGPU.Runtime.Accelerator Accelerator { get; }
 
-                /// <summary>im2col (to_matrix layout (N·OH·OW)×(C·KH·KW)): every window's cells laid out as one row (zeros for padding). CPU counterpart: <see cref="Columns"/>.</summary>
+                /// <summary>im2col (to_matrix layout (N·OH·OW)×(C·KH·KW)): every window's cells laid out as one row (zeros for padding). CPU counterpart: <c>Columns</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 2×3×7×7.</param>
                 /// <param name="col">columns, 32×27 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>
@@ -125,7 +125,7 @@ namespace Demo
                     this._forward(new global::ILGPU.Index1D(864), x, col);
                 }
 
-                /// <summary>The gradient of the input: col2im of gcol (the adjoint of im2col). CPU counterpart: <see cref="ColumnsBackward"/>.</summary>
+                /// <summary>The gradient of the input: col2im of gcol (the adjoint of im2col). CPU counterpart: <c>ColumnsBackward</c>.</summary>
                 /// <param name="gcol">gradient of col (to_matrix layout (N·OH·OW)×(C·KH·KW)), 32×27.</param>
                 /// <param name="gx">gradient of x, 2×3×7×7 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>
@@ -148,7 +148,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// ILGPU kernels of <see cref="Columns6d"/> for its fixed shapes (x 2×3×7×7, col 2×3×3×3×4×4), every direction, and
+        /// ILGPU kernels of <c>Columns6d</c> for its fixed shapes (x 2×3×7×7, col 2×3×3×3×4×4), every direction, and
         /// <see cref="Columns6dIlgpu.Kernels"/>, which loads them on an accelerator and launches them with checked lengths.
         /// Each kernel runs one work-item per element of its output and sums in a fixed order, without atomics.
         /// </summary>
@@ -227,7 +227,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The kernels of <see cref="Columns6d"/> loaded on one accelerator: the constructor compiles each kernel once and
+            /// The kernels of <c>Columns6d</c> loaded on one accelerator: the constructor compiles each kernel once and
             /// keeps its launcher. Every method checks the lengths of its views and launches on the accelerator's default
             /// stream; launches are asynchronous, so synchronize the accelerator (or copy a result back) before reading.
             /// Like the accelerator itself, an instance is not safe to use from several threads at once.
@@ -238,7 +238,7 @@ namespace Demo
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _forward;
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _backward;
 
-                /// <summary>Compiles every kernel of <see cref="Columns6d"/> for <paramref name="accelerator"/>.</summary>
+                /// <summary>Compiles every kernel of <c>Columns6d</c> for <paramref name="accelerator"/>.</summary>
                 /// <param name="accelerator">The ILGPU accelerator that runs the kernels and owns the views passed to them.</param>
                 /// <exception cref="global::System.ArgumentNullException"><paramref name="accelerator"/> is null.</exception>
                 public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
@@ -251,7 +251,7 @@ namespace Demo
                 /// <summary>The accelerator the kernels were compiled for.</summary>
                 public global::ILGPU.Runtime.Accelerator Accelerator { get; }
 
-                /// <summary>im2col (layout N×C×KH×KW×OH×OW): every window's cells laid out as one row (zeros for padding). CPU counterpart: <see cref="Columns6d"/>.</summary>
+                /// <summary>im2col (layout N×C×KH×KW×OH×OW): every window's cells laid out as one row (zeros for padding). CPU counterpart: <c>Columns6d</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 2×3×7×7.</param>
                 /// <param name="col">columns, 2×3×3×3×4×4 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>
@@ -262,7 +262,7 @@ namespace Demo
                     this._forward(new global::ILGPU.Index1D(864), x, col);
                 }
 
-                /// <summary>The gradient of the input: col2im of gcol (the adjoint of im2col). CPU counterpart: <see cref="Columns6dBackward"/>.</summary>
+                /// <summary>The gradient of the input: col2im of gcol (the adjoint of im2col). CPU counterpart: <c>Columns6dBackward</c>.</summary>
                 /// <param name="gcol">gradient of col (layout N×C×KH×KW×OH×OW), 2×3×3×3×4×4.</param>
                 /// <param name="gx">gradient of x, 2×3×7×7 (overwritten).</param>
                 /// <exception cref="global::System.ArgumentException">A view's length is not its shape's.</exception>

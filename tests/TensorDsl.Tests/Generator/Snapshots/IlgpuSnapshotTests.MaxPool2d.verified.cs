@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// ILGPU kernels of <see cref="Pool"/> for its fixed shapes (x 4×8×9×9, y 4×8×5×5, indexes 4×8×5×5), every direction, and
+        /// ILGPU kernels of <c>Pool</c> for its fixed shapes (x 4×8×9×9, y 4×8×5×5, indexes 4×8×5×5), every direction, and
         /// <see cref="PoolIlgpu.Kernels"/>, which loads them on an accelerator and launches them with checked lengths.
         /// Each kernel runs one work-item per element of its output and sums in a fixed order, without atomics.
         /// </summary>
@@ -112,7 +112,7 @@ namespace Demo
             }
 
             /// <summary>
-            /// The kernels of <see cref="Pool"/> loaded on one accelerator: the constructor compiles each kernel once and
+            /// The kernels of <c>Pool</c> loaded on one accelerator: the constructor compiles each kernel once and
             /// keeps its launcher. Every method checks the lengths of its views and launches on the accelerator's default
             /// stream; launches are asynchronous, so synchronize the accelerator (or copy a result back) before reading.
             /// Like the accelerator itself, an instance is not safe to use from several threads at once.
@@ -124,7 +124,7 @@ namespace Demo
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<int>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _backward;
                 private readonly global::System.Action<global::ILGPU.Index1D, global::ILGPU.ArrayView<int>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>> _withIndexes;
 
-                /// <summary>Compiles every kernel of <see cref="Pool"/> for <paramref name="accelerator"/>.</summary>
+                /// <summary>Compiles every kernel of <c>Pool</c> for <paramref name="accelerator"/>.</summary>
                 /// <param name="accelerator">The ILGPU accelerator that runs the kernels and owns the views passed to them.</param>
                 /// <exception cref="global::System.ArgumentNullException"><paramref name="accelerator"/> is null.</exception>
                 public Kernels(global::ILGPU.Runtime.Accelerator accelerator)
@@ -138,7 +138,7 @@ namespace Demo
                 /// <summary>The accelerator the kernels were compiled for.</summary>
                 public global::ILGPU.Runtime.Accelerator Accelerator { get; }
 
-                /// <summary>Max pooling: y is the largest value of each window and indexes its position h·W + w in the input plane. Padding never wins; ties go to the first maximum; a NaN wins (the last NaN's index). CPU counterpart: <see cref="Pool"/>.</summary>
+                /// <summary>Max pooling: y is the largest value of each window and indexes its position h·W + w in the input plane. Padding never wins; ties go to the first maximum; a NaN wins (the last NaN's index). CPU counterpart: <c>Pool</c>.</summary>
                 /// <param name="x">input, N×C×H×W, 4×8×9×9.</param>
                 /// <param name="y">output, N×C×OH×OW, 4×8×5×5 (overwritten).</param>
                 /// <param name="indexes">argmax h·W + w of each window, N×C×OH×OW, 4×8×5×5 (overwritten).</param>
@@ -151,7 +151,7 @@ namespace Demo
                     this._forward(new global::ILGPU.Index1D(800), x, y, indexes);
                 }
 
-                /// <summary>The gradient of the input (DeZero's Pooling2DGrad): each gy is added at its window's argmax. Indexes must be the forward's; an index outside its own window is ignored. CPU counterpart: <see cref="PoolBackward"/>.</summary>
+                /// <summary>The gradient of the input (DeZero's Pooling2DGrad): each gy is added at its window's argmax. Indexes must be the forward's; an index outside its own window is ignored. CPU counterpart: <c>PoolBackward</c>.</summary>
                 /// <param name="indexes">argmax written by the forward, 4×8×5×5.</param>
                 /// <param name="gy">gradient of y, 4×8×5×5.</param>
                 /// <param name="gx">gradient of x, 4×8×9×9 (overwritten).</param>
@@ -164,7 +164,7 @@ namespace Demo
                     this._backward(new global::ILGPU.Index1D(2592), indexes, gy, gx);
                 }
 
-                /// <summary>Reads x at the given argmax positions (DeZero's Pooling2DWithIndexes). An index outside the input plane gives NaN. CPU counterpart: <see cref="PoolWithIndexes"/>.</summary>
+                /// <summary>Reads x at the given argmax positions (DeZero's Pooling2DWithIndexes). An index outside the input plane gives NaN. CPU counterpart: <c>PoolWithIndexes</c>.</summary>
                 /// <param name="indexes">argmax written by the forward, 4×8×5×5.</param>
                 /// <param name="x">input, 4×8×9×9.</param>
                 /// <param name="y">output, 4×8×5×5 (overwritten).</param>

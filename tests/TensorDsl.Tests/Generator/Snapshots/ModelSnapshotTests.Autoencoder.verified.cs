@@ -106,7 +106,7 @@ namespace Demo
         /// <summary>Copies <paramref name="input"/> (2×1×8×8) into <see cref="Input"/> and runs the network.</summary>
         /// <returns>The output, 2×1×8×8 (the model's own buffer, valid until the next call).</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public global::System.ReadOnlySpan<double> Forward(global::System.ReadOnlySpan<double> input)
+        public global::System.ReadOnlySpan<double> Forward([global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.InputLength")] global::System.ReadOnlySpan<double> input)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(input.Length, InputLength, "input", "2×1×8×8");
             input.CopyTo(_input);
@@ -126,7 +126,7 @@ namespace Demo
 
         /// <summary>The mean squared error of the last output against <paramref name="target"/> (2×1×8×8); also writes <see cref="OutputGradient"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public double Loss(global::System.ReadOnlySpan<double> target)
+        public double Loss([global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.OutputLength")] global::System.ReadOnlySpan<double> target)
         {
             return global::TensorDsl.Training.Losses.MeanSquaredError<double>(_pixelsOutput, target, _pixelsGradient);
         }
@@ -134,13 +134,35 @@ namespace Demo
         /// <summary>Forward, Loss and Backward in one call: afterwards every parameter's Gradient holds this batch's gradient.</summary>
         /// <returns>The loss.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public double TrainStep(global::System.ReadOnlySpan<double> input, global::System.ReadOnlySpan<double> target)
+        public double TrainStep([global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.InputLength")] global::System.ReadOnlySpan<double> input, [global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.OutputLength")] global::System.ReadOnlySpan<double> target)
         {
             Forward(input);
             double loss = Loss(target);
             Backward();
             return loss;
         }
+
+        /// <summary>Copies <paramref name="input"/> (2×1×8×8) into <see cref="Input"/> and runs the network. Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        /// <returns>The output, 2×1×8×8 (the model's own buffer, valid until the next call).</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public global::System.ReadOnlySpan<double> Forward([global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.InputLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape2x1x8x8> input) => Forward(input.ReadOnlySpan);
+
+        /// <summary>Runs the network on <paramref name="input"/> (2×1×8×8) and copies its output into <paramref name="output"/> (2×1×8×8). Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public void Forward([global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.InputLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape2x1x8x8> input, [global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.OutputLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape2x1x8x8> output)
+        {
+            global::TensorDsl.Runtime.ShapeCheck.Length(output.Span.Length, OutputLength, "output", "2×1×8×8");
+            Forward(input.ReadOnlySpan).CopyTo(output.Span);
+        }
+
+        /// <summary>The mean squared error of the last output against <paramref name="target"/>; also writes <see cref="OutputGradient"/>. Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public double Loss([global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.OutputLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape2x1x8x8> target) => Loss(target.ReadOnlySpan);
+
+        /// <summary>Forward, Loss and Backward in one call. Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        /// <returns>The loss.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public double TrainStep([global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.InputLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape2x1x8x8> input, [global::TensorDsl.Runtime.TensorLength(128, "2×1×8×8", Constant = "Autoencoder.OutputLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape2x1x8x8> target) => TrainStep(input.ReadOnlySpan, target.ReadOnlySpan);
 
         /// <summary>Sets every parameter's Gradient to zero.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
@@ -162,7 +184,7 @@ namespace Demo
             EncodeKernelBackwardBias(_encodeGradient, _encodeBias.Gradient);
         }
 
-        /// <summary>The fixed shapes of <see cref="EncodeKernel"/>: x 2×1×8×8, w 4×1×4×4, b 4, y 2×4×4×4.</summary>
+        /// <summary>The fixed shapes of <c>EncodeKernel</c>: x 2×1×8×8, w 4×1×4×4, b 4, y 2×4×4×4.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class EncodeKernelShape
         {
@@ -207,7 +229,7 @@ namespace Demo
         /// <param name="w">weights, OC×C×KH×KW, 4×1×4×4.</param>
         /// <param name="b">bias, OC, 4.</param>
         /// <param name="y">output, N×OC×OH×OW, 2×4×4×4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void EncodeKernel(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> b, global::System.Span<double> y)
         {
@@ -215,6 +237,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 64, "w", "4×1×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(b.Length, 4, "b", "4");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 128, "y", "2×4×4×4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, w, "y", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, b, "y", "b");
             var job = new EncodeKernel_Correlate { Image = x, Weight = w, Bias = b, Grid = y };
             global::TensorDsl.Threading.TensorThreads.Run(8, ref job);
         }
@@ -223,13 +248,15 @@ namespace Demo
         /// <param name="w">weights, OC×C×KH×KW, 4×1×4×4.</param>
         /// <param name="gy">gradient of y, 2×4×4×4.</param>
         /// <param name="gx">gradient of x, 2×1×8×8 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void EncodeKernelBackwardInput(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 64, "w", "4×1×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 128, "gy", "2×4×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 128, "gx", "2×1×8×8");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gy, "gx", "gy");
             var job = new EncodeKernel_Scatter { Grid = gy, Weight = w, Image = gx };
             global::TensorDsl.Threading.TensorThreads.Run(2, ref job);
         }
@@ -238,13 +265,15 @@ namespace Demo
         /// <param name="x">input, 2×1×8×8.</param>
         /// <param name="gy">gradient of y, 2×4×4×4.</param>
         /// <param name="gw">gradient of w, 4×1×4×4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void EncodeKernelBackwardWeight(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 128, "x", "2×1×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 128, "gy", "2×4×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 64, "gw", "4×1×4×4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, gy, "gw", "gy");
             var job = new EncodeKernel_WeightGradient { Image = x, Grid = gy, WeightGradient = gw };
             global::TensorDsl.Threading.TensorThreads.Run(4, ref job);
         }
@@ -252,12 +281,13 @@ namespace Demo
         /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes.</summary>
         /// <param name="gy">gradient of y, 2×4×4×4.</param>
         /// <param name="gb">gradient of b, 4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void EncodeKernelBackwardBias(global::System.ReadOnlySpan<double> gy, global::System.Span<double> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 128, "gy", "2×4×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 4, "gb", "4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, gy, "gb", "gy");
             var job = new EncodeKernel_BiasGradient { Gradient = gy, BiasGradient = gb };
             global::TensorDsl.Threading.TensorThreads.Run(4, ref job);
         }
@@ -269,7 +299,7 @@ namespace Demo
         /// <param name="gx">gradient of x, 2×1×8×8 (overwritten).</param>
         /// <param name="gw">gradient of w, 4×1×4×4 (overwritten).</param>
         /// <param name="gb">gradient of b, 4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void EncodeKernelBackward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gx, global::System.Span<double> gw, global::System.Span<double> gb)
         {
@@ -279,12 +309,24 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 128, "gx", "2×1×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 64, "gw", "4×1×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 4, "gb", "4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, x, "gx", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gy, "gx", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gw, "gx", "gw");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gb, "gx", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, w, "gw", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, gy, "gw", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, gb, "gw", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, x, "gb", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, w, "gb", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, gy, "gb", "gy");
             EncodeKernelBackwardInput(w, gy, gx);
             EncodeKernelBackwardWeight(x, gy, gw);
             EncodeKernelBackwardBias(gy, gb);
         }
 
-        /// <summary>The fixed shapes of <see cref="DecodeKernel"/>: x 2×4×4×4, w 4×1×4×4, b 1, y 2×1×8×8.</summary>
+        /// <summary>The fixed shapes of <c>DecodeKernel</c>: x 2×4×4×4, w 4×1×4×4, b 1, y 2×1×8×8.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class DecodeKernelShape
         {
@@ -329,7 +371,7 @@ namespace Demo
         /// <param name="w">weights, C×OC×KH×KW, 4×1×4×4.</param>
         /// <param name="b">bias, OC, 1.</param>
         /// <param name="y">output, N×OC×OH×OW, 2×1×8×8 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void DecodeKernel(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> b, global::System.Span<double> y)
         {
@@ -337,6 +379,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 64, "w", "4×1×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(b.Length, 1, "b", "1");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 128, "y", "2×1×8×8");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, w, "y", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, b, "y", "b");
             var job = new DecodeKernel_Scatter { Grid = x, Weight = w, Bias = b, Image = y };
             global::TensorDsl.Threading.TensorThreads.Run(2, ref job);
         }
@@ -345,13 +390,15 @@ namespace Demo
         /// <param name="w">weights, C×OC×KH×KW, 4×1×4×4.</param>
         /// <param name="gy">gradient of y, 2×1×8×8.</param>
         /// <param name="gx">gradient of x, 2×4×4×4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void DecodeKernelBackwardInput(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 64, "w", "4×1×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 128, "gy", "2×1×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 128, "gx", "2×4×4×4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gy, "gx", "gy");
             var job = new DecodeKernel_Correlate { Image = gy, Weight = w, Grid = gx };
             global::TensorDsl.Threading.TensorThreads.Run(8, ref job);
         }
@@ -360,13 +407,15 @@ namespace Demo
         /// <param name="x">input, N×C×H×W, 2×4×4×4.</param>
         /// <param name="gy">gradient of y, 2×1×8×8.</param>
         /// <param name="gw">gradient of w, 4×1×4×4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void DecodeKernelBackwardWeight(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 128, "x", "2×4×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 128, "gy", "2×1×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 64, "gw", "4×1×4×4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, gy, "gw", "gy");
             var job = new DecodeKernel_WeightGradient { Image = gy, Grid = x, WeightGradient = gw };
             global::TensorDsl.Threading.TensorThreads.Run(4, ref job);
         }
@@ -374,12 +423,13 @@ namespace Demo
         /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes.</summary>
         /// <param name="gy">gradient of y, 2×1×8×8.</param>
         /// <param name="gb">gradient of b, 1 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void DecodeKernelBackwardBias(global::System.ReadOnlySpan<double> gy, global::System.Span<double> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 128, "gy", "2×1×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 1, "gb", "1");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, gy, "gb", "gy");
             var job = new DecodeKernel_BiasGradient { Gradient = gy, BiasGradient = gb };
             global::TensorDsl.Threading.TensorThreads.Run(1, ref job);
         }
@@ -391,7 +441,7 @@ namespace Demo
         /// <param name="gx">gradient of x, 2×4×4×4 (overwritten).</param>
         /// <param name="gw">gradient of w, 4×1×4×4 (overwritten).</param>
         /// <param name="gb">gradient of b, 1 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void DecodeKernelBackward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gx, global::System.Span<double> gw, global::System.Span<double> gb)
         {
@@ -401,6 +451,18 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 128, "gx", "2×4×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 64, "gw", "4×1×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 1, "gb", "1");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, x, "gx", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gy, "gx", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gw, "gx", "gw");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gb, "gx", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, w, "gw", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, gy, "gw", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, gb, "gw", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, x, "gb", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, w, "gb", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, gy, "gb", "gy");
             DecodeKernelBackwardInput(w, gy, gx);
             DecodeKernelBackwardWeight(x, gy, gw);
             DecodeKernelBackwardBias(gy, gb);

@@ -161,7 +161,7 @@ namespace Demo
         /// <summary>Copies <paramref name="input"/> (4×1×12×12) into <see cref="Input"/> and runs the network.</summary>
         /// <returns>The output, 4×5 (the model's own buffer, valid until the next call).</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> input)
+        public global::System.ReadOnlySpan<float> Forward([global::TensorDsl.Runtime.TensorLength(576, "4×1×12×12", Constant = "LeNet.InputLength")] global::System.ReadOnlySpan<float> input)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(input.Length, InputLength, "input", "4×1×12×12");
             input.CopyTo(_input);
@@ -189,7 +189,7 @@ namespace Demo
 
         /// <summary>The mean softmax cross entropy of the last output against <paramref name="labels"/> (Batch class indices); also writes <see cref="OutputGradient"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public float Loss(global::System.ReadOnlySpan<int> labels)
+        public float Loss([global::TensorDsl.Runtime.TensorLength(4, "4", Constant = "LeNet.Batch")] global::System.ReadOnlySpan<int> labels)
         {
             return global::TensorDsl.Training.Losses.SoftmaxCrossEntropy<float>(_fc2Output, Batch, Classes, labels, _fc2Gradient);
         }
@@ -197,7 +197,7 @@ namespace Demo
         /// <summary>Forward, Loss and Backward in one call: afterwards every parameter's Gradient holds this batch's gradient.</summary>
         /// <returns>The loss.</returns>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels)
+        public float TrainStep([global::TensorDsl.Runtime.TensorLength(576, "4×1×12×12", Constant = "LeNet.InputLength")] global::System.ReadOnlySpan<float> input, [global::TensorDsl.Runtime.TensorLength(4, "4", Constant = "LeNet.Batch")] global::System.ReadOnlySpan<int> labels)
         {
             Forward(input);
             float loss = Loss(labels);
@@ -207,7 +207,33 @@ namespace Demo
 
         /// <summary>How many samples of the last output score their label highest.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public int CountCorrect(global::System.ReadOnlySpan<int> labels) => global::TensorDsl.Training.Losses.Accuracy<float>(_fc2Output, Batch, Classes, labels);
+        public int CountCorrect([global::TensorDsl.Runtime.TensorLength(4, "4", Constant = "LeNet.Batch")] global::System.ReadOnlySpan<int> labels) => global::TensorDsl.Training.Losses.Accuracy<float>(_fc2Output, Batch, Classes, labels);
+
+        /// <summary>Copies <paramref name="input"/> (4×1×12×12) into <see cref="Input"/> and runs the network. Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        /// <returns>The output, 4×5 (the model's own buffer, valid until the next call).</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public global::System.ReadOnlySpan<float> Forward([global::TensorDsl.Runtime.TensorLength(576, "4×1×12×12", Constant = "LeNet.InputLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x1x12x12> input) => Forward(input.ReadOnlySpan);
+
+        /// <summary>Runs the network on <paramref name="input"/> (4×1×12×12) and copies its output into <paramref name="output"/> (4×5). Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public void Forward([global::TensorDsl.Runtime.TensorLength(576, "4×1×12×12", Constant = "LeNet.InputLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x1x12x12> input, [global::TensorDsl.Runtime.TensorLength(20, "4×5", Constant = "LeNet.OutputLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x5> output)
+        {
+            global::TensorDsl.Runtime.ShapeCheck.Length(output.Span.Length, OutputLength, "output", "4×5");
+            Forward(input.ReadOnlySpan).CopyTo(output.Span);
+        }
+
+        /// <summary>The mean softmax cross entropy of the last output against <paramref name="labels"/> (Batch class indices); also writes <see cref="OutputGradient"/>. Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public float Loss([global::TensorDsl.Runtime.TensorLength(4, "4", Constant = "LeNet.Batch")] global::TensorDsl.Tensors.Tensor<int, global::TensorDsl.Shapes.UserProject.Shape4> labels) => Loss(labels.ReadOnlySpan);
+
+        /// <summary>Forward, Loss and Backward in one call. Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        /// <returns>The loss.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public float TrainStep([global::TensorDsl.Runtime.TensorLength(576, "4×1×12×12", Constant = "LeNet.InputLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x1x12x12> input, [global::TensorDsl.Runtime.TensorLength(4, "4", Constant = "LeNet.Batch")] global::TensorDsl.Tensors.Tensor<int, global::TensorDsl.Shapes.UserProject.Shape4> labels) => TrainStep(input.ReadOnlySpan, labels.ReadOnlySpan);
+
+        /// <summary>How many samples of the last output score their label highest. Typed form: the shapes are part of the tensors' types, so a wrong shape is a compile-time error.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public int CountCorrect([global::TensorDsl.Runtime.TensorLength(4, "4", Constant = "LeNet.Batch")] global::TensorDsl.Tensors.Tensor<int, global::TensorDsl.Shapes.UserProject.Shape4> labels) => CountCorrect(labels.ReadOnlySpan);
 
         /// <summary>Sets every parameter's Gradient to zero.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
@@ -241,7 +267,7 @@ namespace Demo
             Conv1KernelBackwardBias(_conv1Gradient, _conv1Bias.Gradient);
         }
 
-        /// <summary>The fixed shapes of <see cref="Conv1Kernel"/>: x 4×1×12×12, w 4×1×3×3, b 4, y 4×4×12×12.</summary>
+        /// <summary>The fixed shapes of <c>Conv1Kernel</c>: x 4×1×12×12, w 4×1×3×3, b 4, y 4×4×12×12.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class Conv1KernelShape
         {
@@ -286,7 +312,7 @@ namespace Demo
         /// <param name="w">weights, OC×C×KH×KW, 4×1×3×3.</param>
         /// <param name="b">bias, OC, 4.</param>
         /// <param name="y">output, N×OC×OH×OW, 4×4×12×12 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv1Kernel(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> b, global::System.Span<float> y)
         {
@@ -294,49 +320,54 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 36, "w", "4×1×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(b.Length, 4, "b", "4");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 2304, "y", "4×4×12×12");
-            var job = new Conv1Kernel_Correlate { Image = x, Weight = w, Bias = b, Grid = y };
-            global::TensorDsl.Threading.TensorThreads.Run(16, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, w, "y", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, b, "y", "b");
+            Conv1Kernel_Plan.Kernel.Correlate(x, w, b, y);
         }
 
         /// <summary>The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W).</summary>
         /// <param name="w">weights, OC×C×KH×KW, 4×1×3×3.</param>
         /// <param name="gy">gradient of y, 4×4×12×12.</param>
         /// <param name="gx">gradient of x, 4×1×12×12 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv1KernelBackwardInput(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 36, "w", "4×1×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 2304, "gy", "4×4×12×12");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 576, "gx", "4×1×12×12");
-            var job = new Conv1Kernel_Scatter { Grid = gy, Weight = w, Image = gx };
-            global::TensorDsl.Threading.TensorThreads.Run(4, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
+            Conv1Kernel_Plan.Kernel.Scatter(gy, w, default, gx);
         }
 
         /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy): the correlation of x with gy.</summary>
         /// <param name="x">input, 4×1×12×12.</param>
         /// <param name="gy">gradient of y, 4×4×12×12.</param>
         /// <param name="gw">gradient of w, 4×1×3×3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv1KernelBackwardWeight(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 576, "x", "4×1×12×12");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 2304, "gy", "4×4×12×12");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 36, "gw", "4×1×3×3");
-            var job = new Conv1Kernel_WeightGradient { Image = x, Grid = gy, WeightGradient = gw };
-            global::TensorDsl.Threading.TensorThreads.Run(4, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
+            Conv1Kernel_Plan.Kernel.WeightGradient(x, gy, gw);
         }
 
         /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes.</summary>
         /// <param name="gy">gradient of y, 4×4×12×12.</param>
         /// <param name="gb">gradient of b, 4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv1KernelBackwardBias(global::System.ReadOnlySpan<float> gy, global::System.Span<float> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 2304, "gy", "4×4×12×12");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 4, "gb", "4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
             var job = new Conv1Kernel_BiasGradient { Gradient = gy, BiasGradient = gb };
             global::TensorDsl.Threading.TensorThreads.Run(4, ref job);
         }
@@ -348,7 +379,7 @@ namespace Demo
         /// <param name="gx">gradient of x, 4×1×12×12 (overwritten).</param>
         /// <param name="gw">gradient of w, 4×1×3×3 (overwritten).</param>
         /// <param name="gb">gradient of b, 4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv1KernelBackward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx, global::System.Span<float> gw, global::System.Span<float> gb)
         {
@@ -358,12 +389,24 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 576, "gx", "4×1×12×12");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 36, "gw", "4×1×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 4, "gb", "4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, x, "gx", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gw, "gx", "gw");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gb, "gx", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, w, "gw", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gb, "gw", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
             Conv1KernelBackwardInput(w, gy, gx);
             Conv1KernelBackwardWeight(x, gy, gw);
             Conv1KernelBackwardBias(gy, gb);
         }
 
-        /// <summary>The fixed shapes of <see cref="Pool1Kernel"/>: x 4×4×12×12, y 4×4×6×6, indexes 4×4×6×6.</summary>
+        /// <summary>The fixed shapes of <c>Pool1Kernel</c>: x 4×4×12×12, y 4×4×6×6, indexes 4×4×6×6.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class Pool1KernelShape
         {
@@ -403,13 +446,16 @@ namespace Demo
         /// <param name="x">input, N×C×H×W, 4×4×12×12.</param>
         /// <param name="y">output, N×C×OH×OW, 4×4×6×6 (overwritten).</param>
         /// <param name="indexes">argmax h·W + w of each window, N×C×OH×OW, 4×4×6×6 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Pool1Kernel(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, global::System.Span<int> indexes)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 2304, "x", "4×4×12×12");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 576, "y", "4×4×6×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(indexes.Length, 576, "indexes", "4×4×6×6");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, int>(y, indexes, "y", "indexes");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<int, float>(indexes, x, "indexes", "x");
             var job = new Pool1Kernel_Forward { Image = x, Grid = y, Indexes = indexes };
             global::TensorDsl.Threading.TensorThreads.Run(16, ref job);
         }
@@ -418,13 +464,15 @@ namespace Demo
         /// <param name="indexes">argmax written by the forward, 4×4×6×6.</param>
         /// <param name="gy">gradient of y, 4×4×6×6.</param>
         /// <param name="gx">gradient of x, 4×4×12×12 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Pool1KernelBackward(global::System.ReadOnlySpan<int> indexes, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(indexes.Length, 576, "indexes", "4×4×6×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 576, "gy", "4×4×6×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 2304, "gx", "4×4×12×12");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, int>(gx, indexes, "gx", "indexes");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
             var job = new Pool1Kernel_Scatter { Indexes = indexes, Grid = gy, Image = gx };
             global::TensorDsl.Threading.TensorThreads.Run(16, ref job);
         }
@@ -433,18 +481,20 @@ namespace Demo
         /// <param name="indexes">argmax written by the forward, 4×4×6×6.</param>
         /// <param name="x">input, 4×4×12×12.</param>
         /// <param name="y">output, 4×4×6×6 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Pool1KernelWithIndexes(global::System.ReadOnlySpan<int> indexes, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(indexes.Length, 576, "indexes", "4×4×6×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 2304, "x", "4×4×12×12");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 576, "y", "4×4×6×6");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, int>(y, indexes, "y", "indexes");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
             var job = new Pool1Kernel_Gather { Indexes = indexes, Image = x, Grid = y };
             global::TensorDsl.Threading.TensorThreads.Run(16, ref job);
         }
 
-        /// <summary>The fixed shapes of <see cref="Conv2Kernel"/>: x 4×4×6×6, w 6×4×3×3, b 6, y 4×6×4×4.</summary>
+        /// <summary>The fixed shapes of <c>Conv2Kernel</c>: x 4×4×6×6, w 6×4×3×3, b 6, y 4×6×4×4.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class Conv2KernelShape
         {
@@ -489,7 +539,7 @@ namespace Demo
         /// <param name="w">weights, OC×C×KH×KW, 6×4×3×3.</param>
         /// <param name="b">bias, OC, 6.</param>
         /// <param name="y">output, N×OC×OH×OW, 4×6×4×4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv2Kernel(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> b, global::System.Span<float> y)
         {
@@ -497,49 +547,54 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 216, "w", "6×4×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(b.Length, 6, "b", "6");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 384, "y", "4×6×4×4");
-            var job = new Conv2Kernel_Correlate { Image = x, Weight = w, Bias = b, Grid = y };
-            global::TensorDsl.Threading.TensorThreads.Run(24, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, w, "y", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, b, "y", "b");
+            Conv2Kernel_Plan.Kernel.Correlate(x, w, b, y);
         }
 
         /// <summary>The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W).</summary>
         /// <param name="w">weights, OC×C×KH×KW, 6×4×3×3.</param>
         /// <param name="gy">gradient of y, 4×6×4×4.</param>
         /// <param name="gx">gradient of x, 4×4×6×6 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv2KernelBackwardInput(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 216, "w", "6×4×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 384, "gy", "4×6×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 576, "gx", "4×4×6×6");
-            var job = new Conv2Kernel_Scatter { Grid = gy, Weight = w, Image = gx };
-            global::TensorDsl.Threading.TensorThreads.Run(16, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
+            Conv2Kernel_Plan.Kernel.Scatter(gy, w, default, gx);
         }
 
         /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy): the correlation of x with gy.</summary>
         /// <param name="x">input, 4×4×6×6.</param>
         /// <param name="gy">gradient of y, 4×6×4×4.</param>
         /// <param name="gw">gradient of w, 6×4×3×3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv2KernelBackwardWeight(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 576, "x", "4×4×6×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 384, "gy", "4×6×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 216, "gw", "6×4×3×3");
-            var job = new Conv2Kernel_WeightGradient { Image = x, Grid = gy, WeightGradient = gw };
-            global::TensorDsl.Threading.TensorThreads.Run(24, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
+            Conv2Kernel_Plan.Kernel.WeightGradient(x, gy, gw);
         }
 
         /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes.</summary>
         /// <param name="gy">gradient of y, 4×6×4×4.</param>
         /// <param name="gb">gradient of b, 6 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv2KernelBackwardBias(global::System.ReadOnlySpan<float> gy, global::System.Span<float> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 384, "gy", "4×6×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 6, "gb", "6");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
             var job = new Conv2Kernel_BiasGradient { Gradient = gy, BiasGradient = gb };
             global::TensorDsl.Threading.TensorThreads.Run(6, ref job);
         }
@@ -551,7 +606,7 @@ namespace Demo
         /// <param name="gx">gradient of x, 4×4×6×6 (overwritten).</param>
         /// <param name="gw">gradient of w, 6×4×3×3 (overwritten).</param>
         /// <param name="gb">gradient of b, 6 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         private static void Conv2KernelBackward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx, global::System.Span<float> gw, global::System.Span<float> gb)
         {
@@ -561,164 +616,33 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 576, "gx", "4×4×6×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 216, "gw", "6×4×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 6, "gb", "6");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, x, "gx", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gw, "gx", "gw");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gb, "gx", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, w, "gw", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gb, "gw", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
             Conv2KernelBackwardInput(w, gy, gx);
             Conv2KernelBackwardWeight(x, gy, gw);
             Conv2KernelBackwardBias(gy, gb);
         }
     }
 
-    /// <summary>Correlation of the image with the weights into the grid (conv2d); a task is one (n, gc) grid plane.</summary>
+    /// <summary>The planned float32 convolution kernel of Conv1Kernel: implicit GEMM; forward tasks of 3 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 3 phase rows, 1×96 tiles, blocks of 18 channels; weight-gradient tasks of 1×4 channels × 1×3 taps.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Conv1Kernel_Correlate : global::TensorDsl.Threading.IParallelJob
+    file static class Conv1Kernel_Plan
     {
-        private const int Batch = 4;
-        private const int ImageChannels = 1, ImageHeight = 12, ImageWidth = 12, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 12, GridWidth = 12, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 1, PadWidth = 1;
-
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.ReadOnlySpan<float> Bias;
-        public global::System.Span<float> Grid;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float bias = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Bias);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / GridChannels;
-                int gc = task - (n * GridChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, task * GridPlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, GridPlane).Fill(global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, gc));
-                for (int ic = 0; ic < ImageChannels; ic++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (oh * GridWidth) + owBegin);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                global::TensorDsl.Runtime.VectorMath.MultiplyAdd(ref target, ref source, a, count);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Transposed correlation of the grid with the weights into the image (deconv2d, conv2d's input gradient); a task is one (n, ic) image plane, so overlapping windows never race.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Conv1Kernel_Scatter : global::TensorDsl.Threading.IParallelJob
-    {
-        private const int Batch = 4;
-        private const int ImageChannels = 1, ImageHeight = 12, ImageWidth = 12, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 12, GridWidth = 12, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 1, PadWidth = 1;
-
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.Span<float> Image;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / ImageChannels;
-                int ic = task - (n * ImageChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, task * ImagePlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, ImagePlane).Fill(0f);
-                for (int gc = 0; gc < GridChannels; gc++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (oh * GridWidth) + owBegin);
-                                global::TensorDsl.Runtime.VectorMath.MultiplyAdd(ref target, ref source, a, count);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Correlation of the image with the grid into the weight gradient (Conv2DGradW); a task is one (gc, ic) kernel, summed over the batch in order.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Conv1Kernel_WeightGradient : global::TensorDsl.Threading.IParallelJob
-    {
-        private const int Batch = 4;
-        private const int ImageChannels = 1, ImageHeight = 12, ImageWidth = 12, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 12, GridWidth = 12, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 1, PadWidth = 1;
-
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.Span<float> WeightGradient;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float weightGradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(WeightGradient);
-            for (int task = begin; task < end; task++)
-            {
-                int gc = task / ImageChannels;
-                int ic = task - (gc * ImageChannels);
-                for (int kh = 0; kh < KernelHeight; kh++)
-                {
-                    int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                    int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                    for (int kw = 0; kw < KernelWidth; kw++)
-                    {
-                        int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                        int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                        float sum = 0f;
-                        for (int n = 0; count > 0 && n < Batch; n++)
-                        {
-                            ref float gridPlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                            ref float imagePlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                            for (int oh = ohBegin; oh < ohEnd; oh++)
-                            {
-                                ref float g = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gridPlane, (oh * GridWidth) + owBegin);
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref imagePlane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                sum += global::TensorDsl.Runtime.VectorMath.Dot(ref g, ref x, count);
-                            }
-                        }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref weightGradient, (task * KernelArea) + (kh * KernelWidth) + kw) = sum;
-                    }
-                }
-            }
-        }
+        public static readonly global::TensorDsl.Kernels.ConvolutionKernel Kernel = new(
+            4, 1, 12, 12,
+            4, 12, 12,
+            3, 3, 1, 1, 1, 1,
+            new global::TensorDsl.Kernels.ConvolutionTiling(3, 4, 64, 3, 1, 18, 1, 1, 168, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>
@@ -870,158 +794,15 @@ namespace Demo
         }
     }
 
-    /// <summary>Correlation of the image with the weights into the grid (conv2d); a task is one (n, gc) grid plane.</summary>
+    /// <summary>The planned float32 convolution kernel of Conv2Kernel: implicit GEMM; forward tasks of 1 grid rows, 6×16 tiles, reduction blocks of 64 channels; transposed tasks of 2 phase rows, 4×24 tiles, blocks of 64 channels; weight-gradient tasks of 2×4 channels × 1×3 taps.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Conv2Kernel_Correlate : global::TensorDsl.Threading.IParallelJob
+    file static class Conv2Kernel_Plan
     {
-        private const int Batch = 4;
-        private const int ImageChannels = 4, ImageHeight = 6, ImageWidth = 6, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 6, GridHeight = 4, GridWidth = 4, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 0, PadWidth = 0;
-
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.ReadOnlySpan<float> Bias;
-        public global::System.Span<float> Grid;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float bias = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Bias);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / GridChannels;
-                int gc = task - (n * GridChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, task * GridPlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, GridPlane).Fill(global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, gc));
-                for (int ic = 0; ic < ImageChannels; ic++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (oh * GridWidth) + owBegin);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                global::TensorDsl.Runtime.VectorMath.MultiplyAdd(ref target, ref source, a, count);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Transposed correlation of the grid with the weights into the image (deconv2d, conv2d's input gradient); a task is one (n, ic) image plane, so overlapping windows never race.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Conv2Kernel_Scatter : global::TensorDsl.Threading.IParallelJob
-    {
-        private const int Batch = 4;
-        private const int ImageChannels = 4, ImageHeight = 6, ImageWidth = 6, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 6, GridHeight = 4, GridWidth = 4, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 0, PadWidth = 0;
-
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.Span<float> Image;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / ImageChannels;
-                int ic = task - (n * ImageChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, task * ImagePlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, ImagePlane).Fill(0f);
-                for (int gc = 0; gc < GridChannels; gc++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (oh * GridWidth) + owBegin);
-                                global::TensorDsl.Runtime.VectorMath.MultiplyAdd(ref target, ref source, a, count);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Correlation of the image with the grid into the weight gradient (Conv2DGradW); a task is one (gc, ic) kernel, summed over the batch in order.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Conv2Kernel_WeightGradient : global::TensorDsl.Threading.IParallelJob
-    {
-        private const int Batch = 4;
-        private const int ImageChannels = 4, ImageHeight = 6, ImageWidth = 6, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 6, GridHeight = 4, GridWidth = 4, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 0, PadWidth = 0;
-
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.Span<float> WeightGradient;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float weightGradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(WeightGradient);
-            for (int task = begin; task < end; task++)
-            {
-                int gc = task / ImageChannels;
-                int ic = task - (gc * ImageChannels);
-                for (int kh = 0; kh < KernelHeight; kh++)
-                {
-                    int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                    int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                    for (int kw = 0; kw < KernelWidth; kw++)
-                    {
-                        int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                        int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                        float sum = 0f;
-                        for (int n = 0; count > 0 && n < Batch; n++)
-                        {
-                            ref float gridPlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                            ref float imagePlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                            for (int oh = ohBegin; oh < ohEnd; oh++)
-                            {
-                                ref float g = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gridPlane, (oh * GridWidth) + owBegin);
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref imagePlane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                sum += global::TensorDsl.Runtime.VectorMath.Dot(ref g, ref x, count);
-                            }
-                        }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref weightGradient, (task * KernelArea) + (kh * KernelWidth) + kw) = sum;
-                    }
-                }
-            }
-        }
+        public static readonly global::TensorDsl.Kernels.ConvolutionKernel Kernel = new(
+            4, 4, 6, 6,
+            6, 4, 4,
+            3, 3, 1, 1, 0, 0,
+            new global::TensorDsl.Kernels.ConvolutionTiling(1, 6, 64, 2, 4, 64, 2, 1, 24, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>

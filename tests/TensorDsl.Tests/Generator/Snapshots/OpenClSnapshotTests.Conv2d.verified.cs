@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// <see cref="Conv1"/> on an OpenCL device (conv2d, float; x 8×3×32×32, w 16×3×3×3, b 16, y 8×16×32×32): the kernels as OpenCL C for
+        /// <c>Conv1</c> on an OpenCL device (conv2d, float; x 8×3×32×32, w 16×3×3×3, b 16, y 8×16×32×32): the kernels as OpenCL C for
         /// these shapes, and launch methods over device buffers that mirror the CPU methods. A launch checks its buffers, then
         /// enqueues on the runtime's in-order queue and returns at once; a download (<c>OpenClBuffer.Download</c>, <c>ToArray</c>)
         /// waits for every kernel enqueued before it. The convolutions are tiled implicit GEMMs (local memory, register blocks); the comments in Source say how.

@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// <see cref="ConvD"/> on an OpenCL device (conv2d, double; x 2×4×9×10, w 6×4×3×5, y 2×6×5×4): the kernels as OpenCL C for
+        /// <c>ConvD</c> on an OpenCL device (conv2d, double; x 2×4×9×10, w 6×4×3×5, y 2×6×5×4): the kernels as OpenCL C for
         /// these shapes, and launch methods over device buffers that mirror the CPU methods. A launch checks its buffers, then
         /// enqueues on the runtime's in-order queue and returns at once; a download (<c>OpenClBuffer.Download</c>, <c>ToArray</c>)
         /// waits for every kernel enqueued before it. The convolutions are tiled implicit GEMMs (local memory, register blocks); the comments in Source say how.

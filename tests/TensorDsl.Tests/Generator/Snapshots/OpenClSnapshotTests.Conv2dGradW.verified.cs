@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// <see cref="GradW"/> on an OpenCL device (conv2d weight gradient, double; x 1×2×5×5, gy 1×3×3×3, gw 3×2×3×3): the kernels as OpenCL C for
+        /// <c>GradW</c> on an OpenCL device (conv2d weight gradient, double; x 1×2×5×5, gy 1×3×3×3, gw 3×2×3×3): the kernels as OpenCL C for
         /// these shapes, and launch methods over device buffers that mirror the CPU methods. A launch checks its buffers, then
         /// enqueues on the runtime's in-order queue and returns at once; a download (<c>OpenClBuffer.Download</c>, <c>ToArray</c>)
         /// waits for every kernel enqueued before it. The problem is tiny, so each output of a convolution kernel is summed by one work-item.

@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// <see cref="Up"/> on an OpenCL device (deconv2d, float; x 4×16×8×8, w 16×3×4×4, b 3, y 4×3×17×17): the kernels as OpenCL C for
+        /// <c>Up</c> on an OpenCL device (deconv2d, float; x 4×16×8×8, w 16×3×4×4, b 3, y 4×3×17×17): the kernels as OpenCL C for
         /// these shapes, and launch methods over device buffers that mirror the CPU methods. A launch checks its buffers, then
         /// enqueues on the runtime's in-order queue and returns at once; a download (<c>OpenClBuffer.Download</c>, <c>ToArray</c>)
         /// waits for every kernel enqueued before it. The convolutions are tiled implicit GEMMs (local memory, register blocks); the comments in Source say how.

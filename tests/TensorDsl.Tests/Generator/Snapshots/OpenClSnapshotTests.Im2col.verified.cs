@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// <see cref="ToColumns"/> on an OpenCL device (im2col, float; x 2×3×7×7, col 32×27): the kernels as OpenCL C for
+        /// <c>ToColumns</c> on an OpenCL device (im2col, float; x 2×3×7×7, col 32×27): the kernels as OpenCL C for
         /// these shapes, and launch methods over device buffers that mirror the CPU methods. A launch checks its buffers, then
         /// enqueues on the runtime's in-order queue and returns at once; a download (<c>OpenClBuffer.Download</c>, <c>ToArray</c>)
         /// waits for every kernel enqueued before it. Each output element is computed by one work-item; gradients are gathers, so no atomics.
@@ -114,7 +114,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// <see cref="ToImage"/> on an OpenCL device (col2im, float; col 2×3×3×3×4×4, x 2×3×7×7): the kernels as OpenCL C for
+        /// <c>ToImage</c> on an OpenCL device (col2im, float; col 2×3×3×3×4×4, x 2×3×7×7): the kernels as OpenCL C for
         /// these shapes, and launch methods over device buffers that mirror the CPU methods. A launch checks its buffers, then
         /// enqueues on the runtime's in-order queue and returns at once; a download (<c>OpenClBuffer.Download</c>, <c>ToArray</c>)
         /// waits for every kernel enqueued before it. Each output element is computed by one work-item; gradients are gathers, so no atomics.

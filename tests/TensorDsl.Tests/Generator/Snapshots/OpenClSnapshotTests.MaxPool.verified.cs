@@ -9,7 +9,7 @@ namespace Demo
     partial class Ops
     {
         /// <summary>
-        /// <see cref="Pool"/> on an OpenCL device (max pooling, float; x 8×16×33×31, y 8×16×17×16, indexes 8×16×17×16): the kernels as OpenCL C for
+        /// <c>Pool</c> on an OpenCL device (max pooling, float; x 8×16×33×31, y 8×16×17×16, indexes 8×16×17×16): the kernels as OpenCL C for
         /// these shapes, and launch methods over device buffers that mirror the CPU methods. A launch checks its buffers, then
         /// enqueues on the runtime's in-order queue and returns at once; a download (<c>OpenClBuffer.Download</c>, <c>ToArray</c>)
         /// waits for every kernel enqueued before it. Each output element is computed by one work-item; gradients are gathers, so no atomics.

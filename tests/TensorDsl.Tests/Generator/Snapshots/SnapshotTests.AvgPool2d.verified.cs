@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        /// <summary>The fixed shapes of <see cref="Pool"/>: x 1×2×5×5, y 1×2×3×3.</summary>
+        /// <summary>The fixed shapes of <c>Pool</c>: x 1×2×5×5, y 1×2×3×3.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class PoolShape
         {
@@ -45,28 +45,46 @@ namespace Demo
         /// <summary>Average pooling: y is the mean of each window, dividing by the number of window cells inside the image (count_include_pad = false).</summary>
         /// <param name="x">input, N×C×H×W, 1×2×5×5.</param>
         /// <param name="y">output, N×C×OH×OW, 1×2×3×3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static partial void Pool(global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
+        public static partial void Pool([global::TensorDsl.Runtime.TensorLength(50, "1×2×5×5", Constant = "Ops.PoolShape.XLength")] global::System.ReadOnlySpan<double> x, [global::TensorDsl.Runtime.TensorLength(18, "1×2×3×3", Constant = "Ops.PoolShape.YLength", Written = true)] global::System.Span<double> y)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 50, "x", "1×2×5×5");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 18, "y", "1×2×3×3");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, x, "y", "x");
             var job = new Pool_Forward { Image = x, Grid = y };
             global::TensorDsl.Threading.TensorThreads.Run(2, ref job);
         }
 
+        /// <summary>Average pooling: y is the mean of each window, dividing by the number of window cells inside the image (count_include_pad = false). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, N×C×H×W, 1×2×5×5.</param>
+        /// <param name="y">output, N×C×OH×OW, 1×2×3×3 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Pool([global::TensorDsl.Runtime.TensorLength(50, "1×2×5×5", Constant = "Ops.PoolShape.XLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x5x5> x, [global::TensorDsl.Runtime.TensorLength(18, "1×2×3×3", Constant = "Ops.PoolShape.YLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x3x3> y)
+            => Pool(x.ReadOnlySpan, y.Span);
+
         /// <summary>The gradient of the input: each gy, divided as in the forward, is spread over its window. Linear in gy, so its gradient is Pool again.</summary>
         /// <param name="gy">gradient of y, 1×2×3×3.</param>
         /// <param name="gx">gradient of x, 1×2×5×5 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void PoolBackward(global::System.ReadOnlySpan<double> gy, global::System.Span<double> gx)
+        public static void PoolBackward([global::TensorDsl.Runtime.TensorLength(18, "1×2×3×3", Constant = "Ops.PoolShape.YLength")] global::System.ReadOnlySpan<double> gy, [global::TensorDsl.Runtime.TensorLength(50, "1×2×5×5", Constant = "Ops.PoolShape.XLength", Written = true)] global::System.Span<double> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 18, "gy", "1×2×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 50, "gx", "1×2×5×5");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gy, "gx", "gy");
             var job = new Pool_Backward { Grid = gy, Image = gx };
             global::TensorDsl.Threading.TensorThreads.Run(2, ref job);
         }
+
+        /// <summary>The gradient of the input: each gy, divided as in the forward, is spread over its window. Linear in gy, so its gradient is Pool again. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="gy">gradient of y, 1×2×3×3.</param>
+        /// <param name="gx">gradient of x, 1×2×5×5 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void PoolBackward([global::TensorDsl.Runtime.TensorLength(18, "1×2×3×3", Constant = "Ops.PoolShape.YLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x3x3> gy, [global::TensorDsl.Runtime.TensorLength(50, "1×2×5×5", Constant = "Ops.PoolShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x5x5> gx)
+            => PoolBackward(gy.ReadOnlySpan, gx.Span);
     }
 
     /// <summary>Average pooling; a task is one (n, c) plane.</summary>
@@ -155,5 +173,38 @@ namespace Demo
                 }
             }
         }
+    }
+}
+
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
+
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 1×2×3×3 (18 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(18, "1×2×3×3")]
+    public readonly struct Shape1x2x3x3 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>18, the number of elements.</summary>
+        public static int Length => 18;
+
+        /// <summary>"1×2×3×3".</summary>
+        public static string Dimensions => "1×2×3×3";
+    }
+
+    /// <summary>The shape 1×2×5×5 (50 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(50, "1×2×5×5")]
+    public readonly struct Shape1x2x5x5 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>50, the number of elements.</summary>
+        public static int Length => 50;
+
+        /// <summary>"1×2×5×5".</summary>
+        public static string Dimensions => "1×2×5×5";
     }
 }

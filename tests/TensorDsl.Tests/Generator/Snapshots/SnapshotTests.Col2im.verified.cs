@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        /// <summary>The fixed shapes of <see cref="Image"/>: col 1×2×2×2×3×3, x 1×2×4×4.</summary>
+        /// <summary>The fixed shapes of <c>Image</c>: col 1×2×2×2×3×3, x 1×2×4×4.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class ImageShape
         {
@@ -45,28 +45,46 @@ namespace Demo
         /// <summary>col2im (layout N×C×KH×KW×OH×OW): every column entry added back at its image position (overlaps sum; padding entries dropped).</summary>
         /// <param name="col">columns, 1×2×2×2×3×3.</param>
         /// <param name="x">image, N×C×H×W, 1×2×4×4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static partial void Image(global::System.ReadOnlySpan<double> col, global::System.Span<double> x)
+        public static partial void Image([global::TensorDsl.Runtime.TensorLength(72, "1×2×2×2×3×3", Constant = "Ops.ImageShape.ColLength")] global::System.ReadOnlySpan<double> col, [global::TensorDsl.Runtime.TensorLength(32, "1×2×4×4", Constant = "Ops.ImageShape.XLength", Written = true)] global::System.Span<double> x)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(col.Length, 72, "col", "1×2×2×2×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 32, "x", "1×2×4×4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(x, col, "x", "col");
             var job = new Image_Col2im { Columns = col, Image = x };
             global::TensorDsl.Threading.TensorThreads.Run(2, ref job);
         }
 
+        /// <summary>col2im (layout N×C×KH×KW×OH×OW): every column entry added back at its image position (overlaps sum; padding entries dropped). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="col">columns, 1×2×2×2×3×3.</param>
+        /// <param name="x">image, N×C×H×W, 1×2×4×4 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Image([global::TensorDsl.Runtime.TensorLength(72, "1×2×2×2×3×3", Constant = "Ops.ImageShape.ColLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x2x2x3x3> col, [global::TensorDsl.Runtime.TensorLength(32, "1×2×4×4", Constant = "Ops.ImageShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x4x4> x)
+            => Image(col.ReadOnlySpan, x.Span);
+
         /// <summary>The gradient of the columns: im2col of gx (the adjoint of col2im).</summary>
         /// <param name="gx">image, 1×2×4×4.</param>
         /// <param name="gcol">columns (layout N×C×KH×KW×OH×OW), 1×2×2×2×3×3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void ImageBackward(global::System.ReadOnlySpan<double> gx, global::System.Span<double> gcol)
+        public static void ImageBackward([global::TensorDsl.Runtime.TensorLength(32, "1×2×4×4", Constant = "Ops.ImageShape.XLength")] global::System.ReadOnlySpan<double> gx, [global::TensorDsl.Runtime.TensorLength(72, "1×2×2×2×3×3", Constant = "Ops.ImageShape.ColLength", Written = true)] global::System.Span<double> gcol)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 32, "gx", "1×2×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gcol.Length, 72, "gcol", "1×2×2×2×3×3");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gcol, gx, "gcol", "gx");
             var job = new Image_Im2col { Image = gx, Columns = gcol };
             global::TensorDsl.Threading.TensorThreads.Run(2, ref job);
         }
+
+        /// <summary>The gradient of the columns: im2col of gx (the adjoint of col2im). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="gx">image, 1×2×4×4.</param>
+        /// <param name="gcol">columns (layout N×C×KH×KW×OH×OW), 1×2×2×2×3×3 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void ImageBackward([global::TensorDsl.Runtime.TensorLength(32, "1×2×4×4", Constant = "Ops.ImageShape.XLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x4x4> gx, [global::TensorDsl.Runtime.TensorLength(72, "1×2×2×2×3×3", Constant = "Ops.ImageShape.ColLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x2x2x3x3> gcol)
+            => ImageBackward(gx.ReadOnlySpan, gcol.Span);
     }
 
     /// <summary>im2col; a task is one (n, c) image plane, which owns its own columns.</summary>
@@ -161,5 +179,38 @@ namespace Demo
                 }
             }
         }
+    }
+}
+
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
+
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 1×2×4×4 (32 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(32, "1×2×4×4")]
+    public readonly struct Shape1x2x4x4 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>32, the number of elements.</summary>
+        public static int Length => 32;
+
+        /// <summary>"1×2×4×4".</summary>
+        public static string Dimensions => "1×2×4×4";
+    }
+
+    /// <summary>The shape 1×2×2×2×3×3 (72 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(72, "1×2×2×2×3×3")]
+    public readonly struct Shape1x2x2x2x3x3 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>72, the number of elements.</summary>
+        public static int Length => 72;
+
+        /// <summary>"1×2×2×2×3×3".</summary>
+        public static string Dimensions => "1×2×2×2×3×3";
     }
 }

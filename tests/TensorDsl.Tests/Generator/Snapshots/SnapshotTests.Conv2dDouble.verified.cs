@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        /// <summary>The fixed shapes of <see cref="Conv"/>: x 1×2×9×11, w 3×2×3×5, y 1×3×5×6.</summary>
+        /// <summary>The fixed shapes of <c>Conv</c>: x 1×2×9×11, w 3×2×3×5, y 1×3×5×6.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class ConvShape
         {
@@ -50,59 +50,101 @@ namespace Demo
         /// <param name="x">input, N×C×H×W, 1×2×9×11.</param>
         /// <param name="w">weights, OC×C×KH×KW, 3×2×3×5.</param>
         /// <param name="y">output, N×OC×OH×OW, 1×3×5×6 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static partial void Conv(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> w, global::System.Span<double> y)
+        public static partial void Conv([global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength")] global::System.ReadOnlySpan<double> x, [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength")] global::System.ReadOnlySpan<double> w, [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength", Written = true)] global::System.Span<double> y)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 198, "x", "1×2×9×11");
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 90, "w", "3×2×3×5");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 90, "y", "1×3×5×6");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(y, w, "y", "w");
             var job = new Conv_Correlate { Image = x, Weight = w, Grid = y };
             global::TensorDsl.Threading.TensorThreads.Run(3, ref job);
         }
+
+        /// <summary>2-D convolution: y = conv2d(x, w). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, N×C×H×W, 1×2×9×11.</param>
+        /// <param name="w">weights, OC×C×KH×KW, 3×2×3×5.</param>
+        /// <param name="y">output, N×OC×OH×OW, 1×3×5×6 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Conv([global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x9x11> x, [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape3x2x3x5> w, [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x3x5x6> y)
+            => Conv(x.ReadOnlySpan, w.ReadOnlySpan, y.Span);
 
         /// <summary>The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W).</summary>
         /// <param name="w">weights, OC×C×KH×KW, 3×2×3×5.</param>
         /// <param name="gy">gradient of y, 1×3×5×6.</param>
         /// <param name="gx">gradient of x, 1×2×9×11 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void ConvBackwardInput(global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gx)
+        public static void ConvBackwardInput([global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength")] global::System.ReadOnlySpan<double> w, [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength")] global::System.ReadOnlySpan<double> gy, [global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength", Written = true)] global::System.Span<double> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 90, "w", "3×2×3×5");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 90, "gy", "1×3×5×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 198, "gx", "1×2×9×11");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gy, "gx", "gy");
             var job = new Conv_Scatter { Grid = gy, Weight = w, Image = gx };
             global::TensorDsl.Threading.TensorThreads.Run(2, ref job);
         }
+
+        /// <summary>The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="w">weights, OC×C×KH×KW, 3×2×3×5.</param>
+        /// <param name="gy">gradient of y, 1×3×5×6.</param>
+        /// <param name="gx">gradient of x, 1×2×9×11 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void ConvBackwardInput([global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape3x2x3x5> w, [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x3x5x6> gy, [global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x9x11> gx)
+            => ConvBackwardInput(w.ReadOnlySpan, gy.ReadOnlySpan, gx.Span);
 
         /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy): the correlation of x with gy.</summary>
         /// <param name="x">input, 1×2×9×11.</param>
         /// <param name="gy">gradient of y, 1×3×5×6.</param>
         /// <param name="gw">gradient of w, 3×2×3×5 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void ConvBackwardWeight(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gw)
+        public static void ConvBackwardWeight([global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength")] global::System.ReadOnlySpan<double> x, [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength")] global::System.ReadOnlySpan<double> gy, [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength", Written = true)] global::System.Span<double> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 198, "x", "1×2×9×11");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 90, "gy", "1×3×5×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 90, "gw", "3×2×3×5");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, gy, "gw", "gy");
             var job = new Conv_WeightGradient { Image = x, Grid = gy, WeightGradient = gw };
             global::TensorDsl.Threading.TensorThreads.Run(6, ref job);
         }
 
+        /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy): the correlation of x with gy. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, 1×2×9×11.</param>
+        /// <param name="gy">gradient of y, 1×3×5×6.</param>
+        /// <param name="gw">gradient of w, 3×2×3×5 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void ConvBackwardWeight([global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x9x11> x, [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x3x5x6> gy, [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape3x2x3x5> gw)
+            => ConvBackwardWeight(x.ReadOnlySpan, gy.ReadOnlySpan, gw.Span);
+
         /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes.</summary>
         /// <param name="gy">gradient of y, 1×3×5×6.</param>
         /// <param name="gb">gradient of b, 3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void ConvBackwardBias(global::System.ReadOnlySpan<double> gy, global::System.Span<double> gb)
+        public static void ConvBackwardBias([global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength")] global::System.ReadOnlySpan<double> gy, [global::TensorDsl.Runtime.TensorLength(3, "3", Written = true)] global::System.Span<double> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 90, "gy", "1×3×5×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 3, "gb", "3");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, gy, "gb", "gy");
             var job = new Conv_BiasGradient { Gradient = gy, BiasGradient = gb };
             global::TensorDsl.Threading.TensorThreads.Run(3, ref job);
         }
+
+        /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="gy">gradient of y, 1×3×5×6.</param>
+        /// <param name="gb">gradient of b, 3 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void ConvBackwardBias([global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x3x5x6> gy, [global::TensorDsl.Runtime.TensorLength(3, "3", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape3> gb)
+            => ConvBackwardBias(gy.ReadOnlySpan, gb.Span);
 
         /// <summary>All gradients of Conv from x, w, gy: gx, gw. Each part is also a method of its own.</summary>
         /// <param name="x">input, 1×2×9×11.</param>
@@ -110,18 +152,36 @@ namespace Demo
         /// <param name="gy">gradient of y, 1×3×5×6.</param>
         /// <param name="gx">gradient of x, 1×2×9×11 (overwritten).</param>
         /// <param name="gw">gradient of w, 3×2×3×5 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void ConvBackward(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> w, global::System.ReadOnlySpan<double> gy, global::System.Span<double> gx, global::System.Span<double> gw)
+        public static void ConvBackward([global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength")] global::System.ReadOnlySpan<double> x, [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength")] global::System.ReadOnlySpan<double> w, [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength")] global::System.ReadOnlySpan<double> gy, [global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength", Written = true)] global::System.Span<double> gx, [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength", Written = true)] global::System.Span<double> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 198, "x", "1×2×9×11");
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 90, "w", "3×2×3×5");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 90, "gy", "1×3×5×6");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 198, "gx", "1×2×9×11");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 90, "gw", "3×2×3×5");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, x, "gx", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gy, "gx", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gx, gw, "gx", "gw");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, w, "gw", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gw, gy, "gw", "gy");
             ConvBackwardInput(w, gy, gx);
             ConvBackwardWeight(x, gy, gw);
         }
+
+        /// <summary>All gradients of Conv from x, w, gy: gx, gw. Each part is also a method of its own. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, 1×2×9×11.</param>
+        /// <param name="w">weights, OC×C×KH×KW, 3×2×3×5.</param>
+        /// <param name="gy">gradient of y, 1×3×5×6.</param>
+        /// <param name="gx">gradient of x, 1×2×9×11 (overwritten).</param>
+        /// <param name="gw">gradient of w, 3×2×3×5 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void ConvBackward([global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x9x11> x, [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape3x2x3x5> w, [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6", Constant = "Ops.ConvShape.YLength")] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x3x5x6> gy, [global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11", Constant = "Ops.ConvShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape1x2x9x11> gx, [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5", Constant = "Ops.ConvShape.WLength", Written = true)] global::TensorDsl.Tensors.Tensor<double, global::TensorDsl.Shapes.UserProject.Shape3x2x3x5> gw)
+            => ConvBackward(x.ReadOnlySpan, w.ReadOnlySpan, gy.ReadOnlySpan, gx.Span, gw.Span);
     }
 
     /// <summary>Correlation of the image with the weights into the grid (conv2d); a task is one (n, gc) grid plane.</summary>
@@ -314,5 +374,62 @@ namespace Demo
                 BiasGradient[c] = sum;
             }
         }
+    }
+}
+
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
+
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 3 (3 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(3, "3")]
+    public readonly struct Shape3 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>3, the number of elements.</summary>
+        public static int Length => 3;
+
+        /// <summary>"3".</summary>
+        public static string Dimensions => "3";
+    }
+
+    /// <summary>The shape 1×2×9×11 (198 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(198, "1×2×9×11")]
+    public readonly struct Shape1x2x9x11 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>198, the number of elements.</summary>
+        public static int Length => 198;
+
+        /// <summary>"1×2×9×11".</summary>
+        public static string Dimensions => "1×2×9×11";
+    }
+
+    /// <summary>The shape 1×3×5×6 (90 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(90, "1×3×5×6")]
+    public readonly struct Shape1x3x5x6 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>90, the number of elements.</summary>
+        public static int Length => 90;
+
+        /// <summary>"1×3×5×6".</summary>
+        public static string Dimensions => "1×3×5×6";
+    }
+
+    /// <summary>The shape 3×2×3×5 (90 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(90, "3×2×3×5")]
+    public readonly struct Shape3x2x3x5 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>90, the number of elements.</summary>
+        public static int Length => 90;
+
+        /// <summary>"3×2×3×5".</summary>
+        public static string Dimensions => "3×2×3×5";
     }
 }

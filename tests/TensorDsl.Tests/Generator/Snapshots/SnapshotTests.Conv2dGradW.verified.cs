@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        /// <summary>The fixed shapes of <see cref="GradW"/>: x 2×3×8×8, gy 2×4×8×8, gw 4×3×3×3.</summary>
+        /// <summary>The fixed shapes of <c>GradW</c>: x 2×3×8×8, gy 2×4×8×8, gw 4×3×3×3.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class GradWShape
         {
@@ -50,16 +50,26 @@ namespace Demo
         /// <param name="x">conv2d input, N×C×H×W, 2×3×8×8.</param>
         /// <param name="gy">gradient of the conv2d output, N×OC×OH×OW, 2×4×8×8.</param>
         /// <param name="gw">weight gradient, OC×C×KH×KW, 4×3×3×3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        internal static partial void GradW(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gw)
+        internal static partial void GradW([global::TensorDsl.Runtime.TensorLength(384, "2×3×8×8", Constant = "Ops.GradWShape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(512, "2×4×8×8", Constant = "Ops.GradWShape.GyLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.GradWShape.GwLength", Written = true)] global::System.Span<float> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 384, "x", "2×3×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 512, "gy", "2×4×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 108, "gw", "4×3×3×3");
-            var job = new GradW_WeightGradient { Image = x, Grid = gy, WeightGradient = gw };
-            global::TensorDsl.Threading.TensorThreads.Run(12, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
+            GradW_Plan.Kernel.WeightGradient(x, gy, gw);
         }
+
+        /// <summary>The conv2d weight gradient as an operator (DeZero's Conv2DGradW): gw = Σ over n, oh, ow of gy · x in the window. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">conv2d input, N×C×H×W, 2×3×8×8.</param>
+        /// <param name="gy">gradient of the conv2d output, N×OC×OH×OW, 2×4×8×8.</param>
+        /// <param name="gw">weight gradient, OC×C×KH×KW, 4×3×3×3 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        internal static void GradW([global::TensorDsl.Runtime.TensorLength(384, "2×3×8×8", Constant = "Ops.GradWShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x8x8> x, [global::TensorDsl.Runtime.TensorLength(512, "2×4×8×8", Constant = "Ops.GradWShape.GyLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x4x8x8> gy, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.GradWShape.GwLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x3x3x3> gw)
+            => GradW(x.ReadOnlySpan, gy.ReadOnlySpan, gw.Span);
 
         /// <summary>The gradients of gw = Conv2DGradW(x, gy) given ggw: gx = deconv2d(gy, ggw) and ggy = conv2d(x, ggw). This is what makes conv2d twice differentiable.</summary>
         /// <param name="x">conv2d input, 2×3×8×8.</param>
@@ -67,171 +77,91 @@ namespace Demo
         /// <param name="ggw">gradient of gw, 4×3×3×3.</param>
         /// <param name="gx">gradient of x, 2×3×8×8 (overwritten).</param>
         /// <param name="ggy">gradient of gy, 2×4×8×8 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        internal static void GradWBackward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gy, global::System.ReadOnlySpan<float> ggw, global::System.Span<float> gx, global::System.Span<float> ggy)
+        internal static void GradWBackward([global::TensorDsl.Runtime.TensorLength(384, "2×3×8×8", Constant = "Ops.GradWShape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(512, "2×4×8×8", Constant = "Ops.GradWShape.GyLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.GradWShape.GwLength")] global::System.ReadOnlySpan<float> ggw, [global::TensorDsl.Runtime.TensorLength(384, "2×3×8×8", Constant = "Ops.GradWShape.XLength", Written = true)] global::System.Span<float> gx, [global::TensorDsl.Runtime.TensorLength(512, "2×4×8×8", Constant = "Ops.GradWShape.GyLength", Written = true)] global::System.Span<float> ggy)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 384, "x", "2×3×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 512, "gy", "2×4×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(ggw.Length, 108, "ggw", "4×3×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 384, "gx", "2×3×8×8");
             global::TensorDsl.Runtime.ShapeCheck.Length(ggy.Length, 512, "ggy", "2×4×8×8");
-            var scatter = new GradW_Scatter { Grid = gy, Weight = ggw, Image = gx };
-            global::TensorDsl.Threading.TensorThreads.Run(6, ref scatter);
-            var correlate = new GradW_Correlate { Image = x, Weight = ggw, Grid = ggy };
-            global::TensorDsl.Threading.TensorThreads.Run(8, ref correlate);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, x, "gx", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, ggw, "gx", "ggw");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, ggy, "gx", "ggy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(ggy, x, "ggy", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(ggy, gy, "ggy", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(ggy, ggw, "ggy", "ggw");
+            GradW_Plan.Kernel.Scatter(gy, ggw, default, gx);
+            GradW_Plan.Kernel.Correlate(x, ggw, default, ggy);
         }
+
+        /// <summary>The gradients of gw = Conv2DGradW(x, gy) given ggw: gx = deconv2d(gy, ggw) and ggy = conv2d(x, ggw). This is what makes conv2d twice differentiable. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">conv2d input, 2×3×8×8.</param>
+        /// <param name="gy">gradient of the conv2d output, 2×4×8×8.</param>
+        /// <param name="ggw">gradient of gw, 4×3×3×3.</param>
+        /// <param name="gx">gradient of x, 2×3×8×8 (overwritten).</param>
+        /// <param name="ggy">gradient of gy, 2×4×8×8 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        internal static void GradWBackward([global::TensorDsl.Runtime.TensorLength(384, "2×3×8×8", Constant = "Ops.GradWShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x8x8> x, [global::TensorDsl.Runtime.TensorLength(512, "2×4×8×8", Constant = "Ops.GradWShape.GyLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x4x8x8> gy, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.GradWShape.GwLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x3x3x3> ggw, [global::TensorDsl.Runtime.TensorLength(384, "2×3×8×8", Constant = "Ops.GradWShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x8x8> gx, [global::TensorDsl.Runtime.TensorLength(512, "2×4×8×8", Constant = "Ops.GradWShape.GyLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x4x8x8> ggy)
+            => GradWBackward(x.ReadOnlySpan, gy.ReadOnlySpan, ggw.ReadOnlySpan, gx.Span, ggy.Span);
     }
 
-    /// <summary>Correlation of the image with the grid into the weight gradient (Conv2DGradW); a task is one (gc, ic) kernel, summed over the batch in order.</summary>
+    /// <summary>The planned float32 convolution kernel of GradW: implicit GEMM; forward tasks of 1 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 1 phase rows, 3×32 tiles, blocks of 42 channels; weight-gradient tasks of 1×4 channels × 1×3 taps.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct GradW_WeightGradient : global::TensorDsl.Threading.IParallelJob
+    file static class GradW_Plan
     {
-        private const int Batch = 2;
-        private const int ImageChannels = 3, ImageHeight = 8, ImageWidth = 8, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 8, GridWidth = 8, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 1, PadWidth = 1;
+        public static readonly global::TensorDsl.Kernels.ConvolutionKernel Kernel = new(
+            2, 3, 8, 8,
+            4, 8, 8,
+            3, 3, 1, 1, 1, 1,
+            new global::TensorDsl.Kernels.ConvolutionTiling(1, 4, 64, 1, 3, 42, 1, 1, 80, false, false));
+    }
+}
 
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.Span<float> WeightGradient;
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
 
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float weightGradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(WeightGradient);
-            for (int task = begin; task < end; task++)
-            {
-                int gc = task / ImageChannels;
-                int ic = task - (gc * ImageChannels);
-                for (int kh = 0; kh < KernelHeight; kh++)
-                {
-                    int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                    int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                    for (int kw = 0; kw < KernelWidth; kw++)
-                    {
-                        int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                        int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                        float sum = 0f;
-                        for (int n = 0; count > 0 && n < Batch; n++)
-                        {
-                            ref float gridPlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                            ref float imagePlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                            for (int oh = ohBegin; oh < ohEnd; oh++)
-                            {
-                                ref float g = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gridPlane, (oh * GridWidth) + owBegin);
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref imagePlane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                sum += global::TensorDsl.Runtime.VectorMath.Dot(ref g, ref x, count);
-                            }
-                        }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref weightGradient, (task * KernelArea) + (kh * KernelWidth) + kw) = sum;
-                    }
-                }
-            }
-        }
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 2×3×8×8 (384 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(384, "2×3×8×8")]
+    public readonly struct Shape2x3x8x8 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>384, the number of elements.</summary>
+        public static int Length => 384;
+
+        /// <summary>"2×3×8×8".</summary>
+        public static string Dimensions => "2×3×8×8";
     }
 
-    /// <summary>Transposed correlation of the grid with the weights into the image (deconv2d, conv2d's input gradient); a task is one (n, ic) image plane, so overlapping windows never race.</summary>
+    /// <summary>The shape 2×4×8×8 (512 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct GradW_Scatter : global::TensorDsl.Threading.IParallelJob
+    [global::TensorDsl.Runtime.TensorLength(512, "2×4×8×8")]
+    public readonly struct Shape2x4x8x8 : global::TensorDsl.Tensors.ITensorShape
     {
-        private const int Batch = 2;
-        private const int ImageChannels = 3, ImageHeight = 8, ImageWidth = 8, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 8, GridWidth = 8, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 1, PadWidth = 1;
+        /// <summary>512, the number of elements.</summary>
+        public static int Length => 512;
 
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.Span<float> Image;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / ImageChannels;
-                int ic = task - (n * ImageChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, task * ImagePlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, ImagePlane).Fill(0f);
-                for (int gc = 0; gc < GridChannels; gc++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (oh * GridWidth) + owBegin);
-                                global::TensorDsl.Runtime.VectorMath.MultiplyAdd(ref target, ref source, a, count);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        /// <summary>"2×4×8×8".</summary>
+        public static string Dimensions => "2×4×8×8";
     }
 
-    /// <summary>Correlation of the image with the weights into the grid (conv2d); a task is one (n, gc) grid plane.</summary>
+    /// <summary>The shape 4×3×3×3 (108 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct GradW_Correlate : global::TensorDsl.Threading.IParallelJob
+    [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3")]
+    public readonly struct Shape4x3x3x3 : global::TensorDsl.Tensors.ITensorShape
     {
-        private const int Batch = 2;
-        private const int ImageChannels = 3, ImageHeight = 8, ImageWidth = 8, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 8, GridWidth = 8, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 1, PadWidth = 1;
+        /// <summary>108, the number of elements.</summary>
+        public static int Length => 108;
 
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.Span<float> Grid;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / GridChannels;
-                int gc = task - (n * GridChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, task * GridPlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, GridPlane).Fill(0f);
-                for (int ic = 0; ic < ImageChannels; ic++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (oh * GridWidth) + owBegin);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                global::TensorDsl.Runtime.VectorMath.MultiplyAdd(ref target, ref source, a, count);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        /// <summary>"4×3×3×3".</summary>
+        public static string Dimensions => "4×3×3×3";
     }
 }

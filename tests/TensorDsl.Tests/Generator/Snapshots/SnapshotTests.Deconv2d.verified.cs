@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        /// <summary>The fixed shapes of <see cref="Up"/>: x 2×4×5×5, w 4×3×3×3, b 3, y 2×3×10×10.</summary>
+        /// <summary>The fixed shapes of <c>Up</c>: x 2×4×5×5, w 4×3×3×3, b 3, y 2×3×10×10.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class UpShape
         {
@@ -53,60 +53,101 @@ namespace Demo
         /// <param name="w">weights, C×OC×KH×KW, 4×3×3×3.</param>
         /// <param name="b">bias, OC, 3.</param>
         /// <param name="y">output, N×OC×OH×OW, 2×3×10×10 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static partial void Up(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> b, global::System.Span<float> y)
+        public static partial void Up([global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength")] global::System.ReadOnlySpan<float> w, [global::TensorDsl.Runtime.TensorLength(3, "3", Constant = "Ops.UpShape.BLength")] global::System.ReadOnlySpan<float> b, [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength", Written = true)] global::System.Span<float> y)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 200, "x", "2×4×5×5");
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 108, "w", "4×3×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(b.Length, 3, "b", "3");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 600, "y", "2×3×10×10");
-            var job = new Up_Scatter { Grid = x, Weight = w, Bias = b, Image = y };
-            global::TensorDsl.Threading.TensorThreads.Run(6, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, w, "y", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, b, "y", "b");
+            Up_Plan.Kernel.Scatter(x, w, b, y);
         }
+
+        /// <summary>2-D transposed convolution: y = deconv2d(x, w) + b. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, N×C×H×W, 2×4×5×5.</param>
+        /// <param name="w">weights, C×OC×KH×KW, 4×3×3×3.</param>
+        /// <param name="b">bias, OC, 3.</param>
+        /// <param name="y">output, N×OC×OH×OW, 2×3×10×10 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Up([global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x4x5x5> x, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x3x3x3> w, [global::TensorDsl.Runtime.TensorLength(3, "3", Constant = "Ops.UpShape.BLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape3> b, [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x10x10> y)
+            => Up(x.ReadOnlySpan, w.ReadOnlySpan, b.ReadOnlySpan, y.Span);
 
         /// <summary>The gradient of the input, gx = conv2d(gy, w) with the same window.</summary>
         /// <param name="w">weights, C×OC×KH×KW, 4×3×3×3.</param>
         /// <param name="gy">gradient of y, 2×3×10×10.</param>
         /// <param name="gx">gradient of x, 2×4×5×5 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void UpBackwardInput(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx)
+        public static void UpBackwardInput([global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength")] global::System.ReadOnlySpan<float> w, [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength", Written = true)] global::System.Span<float> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 108, "w", "4×3×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 600, "gy", "2×3×10×10");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 200, "gx", "2×4×5×5");
-            var job = new Up_Correlate { Image = gy, Weight = w, Grid = gx };
-            global::TensorDsl.Threading.TensorThreads.Run(8, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
+            Up_Plan.Kernel.Correlate(gy, w, default, gx);
         }
+
+        /// <summary>The gradient of the input, gx = conv2d(gy, w) with the same window. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="w">weights, C×OC×KH×KW, 4×3×3×3.</param>
+        /// <param name="gy">gradient of y, 2×3×10×10.</param>
+        /// <param name="gx">gradient of x, 2×4×5×5 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void UpBackwardInput([global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x3x3x3> w, [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x10x10> gy, [global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x4x5x5> gx)
+            => UpBackwardInput(w.ReadOnlySpan, gy.ReadOnlySpan, gx.Span);
 
         /// <summary>The gradient of the weights, gw = Conv2DGradW(gy, x).</summary>
         /// <param name="x">input, N×C×H×W, 2×4×5×5.</param>
         /// <param name="gy">gradient of y, 2×3×10×10.</param>
         /// <param name="gw">gradient of w, 4×3×3×3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void UpBackwardWeight(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gw)
+        public static void UpBackwardWeight([global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength", Written = true)] global::System.Span<float> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 200, "x", "2×4×5×5");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 600, "gy", "2×3×10×10");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 108, "gw", "4×3×3×3");
-            var job = new Up_WeightGradient { Image = gy, Grid = x, WeightGradient = gw };
-            global::TensorDsl.Threading.TensorThreads.Run(12, ref job);
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
+            Up_Plan.Kernel.WeightGradient(gy, x, gw);
         }
+
+        /// <summary>The gradient of the weights, gw = Conv2DGradW(gy, x). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, N×C×H×W, 2×4×5×5.</param>
+        /// <param name="gy">gradient of y, 2×3×10×10.</param>
+        /// <param name="gw">gradient of w, 4×3×3×3 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void UpBackwardWeight([global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x4x5x5> x, [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x10x10> gy, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x3x3x3> gw)
+            => UpBackwardWeight(x.ReadOnlySpan, gy.ReadOnlySpan, gw.Span);
 
         /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes.</summary>
         /// <param name="gy">gradient of y, 2×3×10×10.</param>
         /// <param name="gb">gradient of b, 3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void UpBackwardBias(global::System.ReadOnlySpan<float> gy, global::System.Span<float> gb)
+        public static void UpBackwardBias([global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(3, "3", Constant = "Ops.UpShape.BLength", Written = true)] global::System.Span<float> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 600, "gy", "2×3×10×10");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 3, "gb", "3");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
             var job = new Up_BiasGradient { Gradient = gy, BiasGradient = gb };
             global::TensorDsl.Threading.TensorThreads.Run(3, ref job);
         }
+
+        /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="gy">gradient of y, 2×3×10×10.</param>
+        /// <param name="gb">gradient of b, 3 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void UpBackwardBias([global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x10x10> gy, [global::TensorDsl.Runtime.TensorLength(3, "3", Constant = "Ops.UpShape.BLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape3> gb)
+            => UpBackwardBias(gy.ReadOnlySpan, gb.Span);
 
         /// <summary>All gradients of Up from x, w, gy: gx, gw and gb. Each part is also a method of its own.</summary>
         /// <param name="x">input, N×C×H×W, 2×4×5×5.</param>
@@ -115,9 +156,9 @@ namespace Demo
         /// <param name="gx">gradient of x, 2×4×5×5 (overwritten).</param>
         /// <param name="gw">gradient of w, 4×3×3×3 (overwritten).</param>
         /// <param name="gb">gradient of b, 3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void UpBackward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx, global::System.Span<float> gw, global::System.Span<float> gb)
+        public static void UpBackward([global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength")] global::System.ReadOnlySpan<float> w, [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength", Written = true)] global::System.Span<float> gx, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength", Written = true)] global::System.Span<float> gw, [global::TensorDsl.Runtime.TensorLength(3, "3", Constant = "Ops.UpShape.BLength", Written = true)] global::System.Span<float> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 200, "x", "2×4×5×5");
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 108, "w", "4×3×3×3");
@@ -125,173 +166,45 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 200, "gx", "2×4×5×5");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 108, "gw", "4×3×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 3, "gb", "3");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, x, "gx", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gw, "gx", "gw");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gb, "gx", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, w, "gw", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gb, "gw", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
             UpBackwardInput(w, gy, gx);
             UpBackwardWeight(x, gy, gw);
             UpBackwardBias(gy, gb);
         }
+
+        /// <summary>All gradients of Up from x, w, gy: gx, gw and gb. Each part is also a method of its own. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, N×C×H×W, 2×4×5×5.</param>
+        /// <param name="w">weights, C×OC×KH×KW, 4×3×3×3.</param>
+        /// <param name="gy">gradient of y, 2×3×10×10.</param>
+        /// <param name="gx">gradient of x, 2×4×5×5 (overwritten).</param>
+        /// <param name="gw">gradient of w, 4×3×3×3 (overwritten).</param>
+        /// <param name="gb">gradient of b, 3 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void UpBackward([global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x4x5x5> x, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x3x3x3> w, [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10", Constant = "Ops.UpShape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x10x10> gy, [global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5", Constant = "Ops.UpShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x4x5x5> gx, [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3", Constant = "Ops.UpShape.WLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape4x3x3x3> gw, [global::TensorDsl.Runtime.TensorLength(3, "3", Constant = "Ops.UpShape.BLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape3> gb)
+            => UpBackward(x.ReadOnlySpan, w.ReadOnlySpan, gy.ReadOnlySpan, gx.Span, gw.Span, gb.Span);
     }
 
-    /// <summary>Transposed correlation of the grid with the weights into the image (deconv2d, conv2d's input gradient); a task is one (n, ic) image plane, so overlapping windows never race.</summary>
+    /// <summary>The planned float32 convolution kernel of Up: implicit GEMM; forward tasks of 1 grid rows, 6×16 tiles, reduction blocks of 32 channels; transposed tasks of 3 phase rows, 4×24 tiles, blocks of 96 channels; weight-gradient tasks of 1×4 channels × 1×3 taps.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Up_Scatter : global::TensorDsl.Threading.IParallelJob
+    file static class Up_Plan
     {
-        private const int Batch = 2;
-        private const int ImageChannels = 3, ImageHeight = 10, ImageWidth = 10, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 5, GridWidth = 5, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 2, StrideWidth = 2, PadHeight = 1, PadWidth = 1;
-
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.ReadOnlySpan<float> Bias;
-        public global::System.Span<float> Image;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float bias = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Bias);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / ImageChannels;
-                int ic = task - (n * ImageChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, task * ImagePlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, ImagePlane).Fill(global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, ic));
-                for (int gc = 0; gc < GridChannels; gc++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (oh * GridWidth) + owBegin);
-                                for (int i = 0; i < count; i++)
-                                {
-                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, i * StrideWidth) += a * global::System.Runtime.CompilerServices.Unsafe.Add(ref source, i);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Correlation of the image with the weights into the grid (conv2d); a task is one (n, gc) grid plane.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Up_Correlate : global::TensorDsl.Threading.IParallelJob
-    {
-        private const int Batch = 2;
-        private const int ImageChannels = 3, ImageHeight = 10, ImageWidth = 10, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 5, GridWidth = 5, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 2, StrideWidth = 2, PadHeight = 1, PadWidth = 1;
-
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.Span<float> Grid;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / GridChannels;
-                int gc = task - (n * GridChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, task * GridPlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, GridPlane).Fill(0f);
-                for (int ic = 0; ic < ImageChannels; ic++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (oh * GridWidth) + owBegin);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                for (int i = 0; i < count; i++)
-                                {
-                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref target, i) += a * global::System.Runtime.CompilerServices.Unsafe.Add(ref source, i * StrideWidth);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Correlation of the image with the grid into the weight gradient (Conv2DGradW); a task is one (gc, ic) kernel, summed over the batch in order.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct Up_WeightGradient : global::TensorDsl.Threading.IParallelJob
-    {
-        private const int Batch = 2;
-        private const int ImageChannels = 3, ImageHeight = 10, ImageWidth = 10, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 4, GridHeight = 5, GridWidth = 5, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 2, StrideWidth = 2, PadHeight = 1, PadWidth = 1;
-
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.Span<float> WeightGradient;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float weightGradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(WeightGradient);
-            for (int task = begin; task < end; task++)
-            {
-                int gc = task / ImageChannels;
-                int ic = task - (gc * ImageChannels);
-                for (int kh = 0; kh < KernelHeight; kh++)
-                {
-                    int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                    int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                    for (int kw = 0; kw < KernelWidth; kw++)
-                    {
-                        int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                        int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                        float sum = 0f;
-                        for (int n = 0; count > 0 && n < Batch; n++)
-                        {
-                            ref float gridPlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                            ref float imagePlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                            for (int oh = ohBegin; oh < ohEnd; oh++)
-                            {
-                                ref float g = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gridPlane, (oh * GridWidth) + owBegin);
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref imagePlane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                for (int i = 0; i < count; i++)
-                                {
-                                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref g, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i * StrideWidth);
-                                }
-                            }
-                        }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref weightGradient, (task * KernelArea) + (kh * KernelWidth) + kw) = sum;
-                    }
-                }
-            }
-        }
+        public static readonly global::TensorDsl.Kernels.ConvolutionKernel Kernel = new(
+            2, 3, 10, 10,
+            4, 5, 5,
+            3, 3, 2, 2, 1, 1,
+            new global::TensorDsl.Kernels.ConvolutionTiling(1, 6, 32, 3, 4, 96, 1, 1, 32, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>
@@ -323,5 +236,62 @@ namespace Demo
                 BiasGradient[c] = sum;
             }
         }
+    }
+}
+
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
+
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 3 (3 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(3, "3")]
+    public readonly struct Shape3 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>3, the number of elements.</summary>
+        public static int Length => 3;
+
+        /// <summary>"3".</summary>
+        public static string Dimensions => "3";
+    }
+
+    /// <summary>The shape 2×3×10×10 (600 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(600, "2×3×10×10")]
+    public readonly struct Shape2x3x10x10 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>600, the number of elements.</summary>
+        public static int Length => 600;
+
+        /// <summary>"2×3×10×10".</summary>
+        public static string Dimensions => "2×3×10×10";
+    }
+
+    /// <summary>The shape 2×4×5×5 (200 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(200, "2×4×5×5")]
+    public readonly struct Shape2x4x5x5 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>200, the number of elements.</summary>
+        public static int Length => 200;
+
+        /// <summary>"2×4×5×5".</summary>
+        public static string Dimensions => "2×4×5×5";
+    }
+
+    /// <summary>The shape 4×3×3×3 (108 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(108, "4×3×3×3")]
+    public readonly struct Shape4x3x3x3 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>108, the number of elements.</summary>
+        public static int Length => 108;
+
+        /// <summary>"4×3×3×3".</summary>
+        public static string Dimensions => "4×3×3×3";
     }
 }

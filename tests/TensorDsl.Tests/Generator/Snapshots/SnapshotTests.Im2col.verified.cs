@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        /// <summary>The fixed shapes of <see cref="Columns"/>: x 2×3×7×7, col 32×27.</summary>
+        /// <summary>The fixed shapes of <c>Columns</c>: x 2×3×7×7, col 32×27.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class ColumnsShape
         {
@@ -45,28 +45,46 @@ namespace Demo
         /// <summary>im2col (to_matrix layout (N·OH·OW)×(C·KH·KW)): every window's cells laid out as one row (zeros for padding).</summary>
         /// <param name="x">input, N×C×H×W, 2×3×7×7.</param>
         /// <param name="col">columns, 32×27 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static partial void Columns(global::System.ReadOnlySpan<float> x, global::System.Span<float> col)
+        public static partial void Columns([global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.ColumnsShape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(864, "32×27", Constant = "Ops.ColumnsShape.ColLength", Written = true)] global::System.Span<float> col)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 294, "x", "2×3×7×7");
             global::TensorDsl.Runtime.ShapeCheck.Length(col.Length, 864, "col", "32×27");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(col, x, "col", "x");
             var job = new Columns_Im2col { Image = x, Columns = col };
             global::TensorDsl.Threading.TensorThreads.Run(6, ref job);
         }
 
+        /// <summary>im2col (to_matrix layout (N·OH·OW)×(C·KH·KW)): every window's cells laid out as one row (zeros for padding). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, N×C×H×W, 2×3×7×7.</param>
+        /// <param name="col">columns, 32×27 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Columns([global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.ColumnsShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x7x7> x, [global::TensorDsl.Runtime.TensorLength(864, "32×27", Constant = "Ops.ColumnsShape.ColLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape32x27> col)
+            => Columns(x.ReadOnlySpan, col.Span);
+
         /// <summary>The gradient of the input: col2im of gcol (the adjoint of im2col).</summary>
         /// <param name="gcol">columns (to_matrix layout (N·OH·OW)×(C·KH·KW)), 32×27.</param>
         /// <param name="gx">gradient of x, 2×3×7×7 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void ColumnsBackward(global::System.ReadOnlySpan<float> gcol, global::System.Span<float> gx)
+        public static void ColumnsBackward([global::TensorDsl.Runtime.TensorLength(864, "32×27", Constant = "Ops.ColumnsShape.ColLength")] global::System.ReadOnlySpan<float> gcol, [global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.ColumnsShape.XLength", Written = true)] global::System.Span<float> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gcol.Length, 864, "gcol", "32×27");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 294, "gx", "2×3×7×7");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gcol, "gx", "gcol");
             var job = new Columns_Col2im { Columns = gcol, Image = gx };
             global::TensorDsl.Threading.TensorThreads.Run(6, ref job);
         }
+
+        /// <summary>The gradient of the input: col2im of gcol (the adjoint of im2col). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="gcol">columns (to_matrix layout (N·OH·OW)×(C·KH·KW)), 32×27.</param>
+        /// <param name="gx">gradient of x, 2×3×7×7 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void ColumnsBackward([global::TensorDsl.Runtime.TensorLength(864, "32×27", Constant = "Ops.ColumnsShape.ColLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape32x27> gcol, [global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.ColumnsShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x7x7> gx)
+            => ColumnsBackward(gcol.ReadOnlySpan, gx.Span);
     }
 
     /// <summary>im2col; a task is one (n, c) image plane, which owns its own columns.</summary>
@@ -161,5 +179,38 @@ namespace Demo
                 }
             }
         }
+    }
+}
+
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
+
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 32×27 (864 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(864, "32×27")]
+    public readonly struct Shape32x27 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>864, the number of elements.</summary>
+        public static int Length => 864;
+
+        /// <summary>"32×27".</summary>
+        public static string Dimensions => "32×27";
+    }
+
+    /// <summary>The shape 2×3×7×7 (294 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7")]
+    public readonly struct Shape2x3x7x7 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>294, the number of elements.</summary>
+        public static int Length => 294;
+
+        /// <summary>"2×3×7×7".</summary>
+        public static string Dimensions => "2×3×7×7";
     }
 }

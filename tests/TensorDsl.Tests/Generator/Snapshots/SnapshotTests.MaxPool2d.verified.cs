@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        /// <summary>The fixed shapes of <see cref="Pool"/>: x 2×3×7×7, y 2×3×4×4, indexes 2×3×4×4.</summary>
+        /// <summary>The fixed shapes of <c>Pool</c>: x 2×3×7×7, y 2×3×4×4, indexes 2×3×4×4.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class PoolShape
         {
@@ -48,46 +48,80 @@ namespace Demo
         /// <param name="x">input, N×C×H×W, 2×3×7×7.</param>
         /// <param name="y">output, N×C×OH×OW, 2×3×4×4 (overwritten).</param>
         /// <param name="indexes">argmax h·W + w of each window, N×C×OH×OW, 2×3×4×4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static partial void Pool(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, global::System.Span<int> indexes)
+        public static partial void Pool([global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.PoolShape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength", Written = true)] global::System.Span<float> y, [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength", Written = true)] global::System.Span<int> indexes)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 294, "x", "2×3×7×7");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 96, "y", "2×3×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(indexes.Length, 96, "indexes", "2×3×4×4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, int>(y, indexes, "y", "indexes");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<int, float>(indexes, x, "indexes", "x");
             var job = new Pool_Forward { Image = x, Grid = y, Indexes = indexes };
             global::TensorDsl.Threading.TensorThreads.Run(6, ref job);
         }
+
+        /// <summary>Max pooling: y is the largest value of each window and indexes its position h·W + w in the input plane. Padding never wins; a NaN in a window wins and propagates (index of the last NaN, as PyTorch). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, N×C×H×W, 2×3×7×7.</param>
+        /// <param name="y">output, N×C×OH×OW, 2×3×4×4 (overwritten).</param>
+        /// <param name="indexes">argmax h·W + w of each window, N×C×OH×OW, 2×3×4×4 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Pool([global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.PoolShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x7x7> x, [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x4x4> y, [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength", Written = true)] global::TensorDsl.Tensors.Tensor<int, global::TensorDsl.Shapes.UserProject.Shape2x3x4x4> indexes)
+            => Pool(x.ReadOnlySpan, y.Span, indexes.Span);
 
         /// <summary>The gradient of the input (DeZero's Pooling2DGrad): each gy is added at its window's argmax. Its own gradient is PoolWithIndexes.</summary>
         /// <param name="indexes">argmax written by the forward, 2×3×4×4.</param>
         /// <param name="gy">gradient of y, 2×3×4×4.</param>
         /// <param name="gx">gradient of x, 2×3×7×7 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void PoolBackward(global::System.ReadOnlySpan<int> indexes, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx)
+        public static void PoolBackward([global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength")] global::System.ReadOnlySpan<int> indexes, [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.PoolShape.XLength", Written = true)] global::System.Span<float> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(indexes.Length, 96, "indexes", "2×3×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 96, "gy", "2×3×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 294, "gx", "2×3×7×7");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, int>(gx, indexes, "gx", "indexes");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
             var job = new Pool_Scatter { Indexes = indexes, Grid = gy, Image = gx };
             global::TensorDsl.Threading.TensorThreads.Run(6, ref job);
         }
+
+        /// <summary>The gradient of the input (DeZero's Pooling2DGrad): each gy is added at its window's argmax. Its own gradient is PoolWithIndexes. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="indexes">argmax written by the forward, 2×3×4×4.</param>
+        /// <param name="gy">gradient of y, 2×3×4×4.</param>
+        /// <param name="gx">gradient of x, 2×3×7×7 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void PoolBackward([global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength")] global::TensorDsl.Tensors.Tensor<int, global::TensorDsl.Shapes.UserProject.Shape2x3x4x4> indexes, [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x4x4> gy, [global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.PoolShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x7x7> gx)
+            => PoolBackward(indexes.ReadOnlySpan, gy.ReadOnlySpan, gx.Span);
 
         /// <summary>Reads x at the given argmax positions (DeZero's Pooling2DWithIndexes): the gradient of PoolBackward, whose gradient in turn is PoolBackward.</summary>
         /// <param name="indexes">argmax written by the forward, 2×3×4×4.</param>
         /// <param name="x">input, 2×3×7×7.</param>
         /// <param name="y">output, 2×3×4×4 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void PoolWithIndexes(global::System.ReadOnlySpan<int> indexes, global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
+        public static void PoolWithIndexes([global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength")] global::System.ReadOnlySpan<int> indexes, [global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.PoolShape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength", Written = true)] global::System.Span<float> y)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(indexes.Length, 96, "indexes", "2×3×4×4");
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 294, "x", "2×3×7×7");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 96, "y", "2×3×4×4");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, int>(y, indexes, "y", "indexes");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
             var job = new Pool_Gather { Indexes = indexes, Image = x, Grid = y };
             global::TensorDsl.Threading.TensorThreads.Run(6, ref job);
         }
+
+        /// <summary>Reads x at the given argmax positions (DeZero's Pooling2DWithIndexes): the gradient of PoolBackward, whose gradient in turn is PoolBackward. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="indexes">argmax written by the forward, 2×3×4×4.</param>
+        /// <param name="x">input, 2×3×7×7.</param>
+        /// <param name="y">output, 2×3×4×4 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void PoolWithIndexes([global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength")] global::TensorDsl.Tensors.Tensor<int, global::TensorDsl.Shapes.UserProject.Shape2x3x4x4> indexes, [global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7", Constant = "Ops.PoolShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x7x7> x, [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4", Constant = "Ops.PoolShape.YLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape2x3x4x4> y)
+            => PoolWithIndexes(indexes.ReadOnlySpan, x.ReadOnlySpan, y.Span);
     }
 
     /// <summary>Max pooling; a task is one (n, c) plane. Padded cells are never candidates; the first maximum in row-major window order wins, and a NaN wins (the last NaN, as PyTorch).</summary>
@@ -206,5 +240,38 @@ namespace Demo
                 }
             }
         }
+    }
+}
+
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
+
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 2×3×4×4 (96 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(96, "2×3×4×4")]
+    public readonly struct Shape2x3x4x4 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>96, the number of elements.</summary>
+        public static int Length => 96;
+
+        /// <summary>"2×3×4×4".</summary>
+        public static string Dimensions => "2×3×4×4";
+    }
+
+    /// <summary>The shape 2×3×7×7 (294 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(294, "2×3×7×7")]
+    public readonly struct Shape2x3x7x7 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>294, the number of elements.</summary>
+        public static int Length => 294;
+
+        /// <summary>"2×3×7×7".</summary>
+        public static string Dimensions => "2×3×7×7";
     }
 }

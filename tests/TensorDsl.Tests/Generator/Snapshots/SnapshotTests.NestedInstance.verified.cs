@@ -10,7 +10,7 @@ namespace Demo
     {
         partial struct Layer
         {
-            /// <summary>The fixed shapes of <see cref="@checked"/>: x 1×1×4×4, y 1×1×2×2.</summary>
+            /// <summary>The fixed shapes of <c>checked</c>: x 1×1×4×4, y 1×1×2×2.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
             public static class checkedShape
             {
@@ -47,28 +47,46 @@ namespace Demo
             /// <summary>Average pooling: y is the mean of each window, dividing by KH·KW (padding counts, as DeZero and PyTorch's default).</summary>
             /// <param name="in">input, N×C×H×W, 1×1×4×4.</param>
             /// <param name="out">output, N×C×OH×OW, 1×1×2×2 (overwritten).</param>
-            /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+            /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
             [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-            partial void @checked(global::System.ReadOnlySpan<float> @in, global::System.Span<float> @out)
+            partial void @checked([global::TensorDsl.Runtime.TensorLength(16, "1×1×4×4", Constant = "Layer.checkedShape.XLength")] global::System.ReadOnlySpan<float> @in, [global::TensorDsl.Runtime.TensorLength(4, "1×1×2×2", Constant = "Layer.checkedShape.YLength", Written = true)] global::System.Span<float> @out)
             {
                 global::TensorDsl.Runtime.ShapeCheck.Length(@in.Length, 16, "in", "1×1×4×4");
                 global::TensorDsl.Runtime.ShapeCheck.Length(@out.Length, 4, "out", "1×1×2×2");
+                global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(@out, @in, "out", "in");
                 var job = new checked_Forward { Image = @in, Grid = @out };
                 global::TensorDsl.Threading.TensorThreads.Run(1, ref job);
             }
 
+            /// <summary>Average pooling: y is the mean of each window, dividing by KH·KW (padding counts, as DeZero and PyTorch's default). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+            /// <param name="in">input, N×C×H×W, 1×1×4×4.</param>
+            /// <param name="out">output, N×C×OH×OW, 1×1×2×2 (overwritten).</param>
+            /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+            [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+            private void @checked([global::TensorDsl.Runtime.TensorLength(16, "1×1×4×4", Constant = "Layer.checkedShape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape1x1x4x4> @in, [global::TensorDsl.Runtime.TensorLength(4, "1×1×2×2", Constant = "Layer.checkedShape.YLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape1x1x2x2> @out)
+                => @checked(@in.ReadOnlySpan, @out.Span);
+
             /// <summary>The gradient of the input: each gy, divided as in the forward, is spread over its window. Linear in gy, so its gradient is checked again.</summary>
             /// <param name="gy">gradient of y, 1×1×2×2.</param>
             /// <param name="gx">gradient of x, 1×1×4×4 (overwritten).</param>
-            /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+            /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
             [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-            private void checkedBackward(global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx)
+            private void checkedBackward([global::TensorDsl.Runtime.TensorLength(4, "1×1×2×2", Constant = "Layer.checkedShape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(16, "1×1×4×4", Constant = "Layer.checkedShape.XLength", Written = true)] global::System.Span<float> gx)
             {
                 global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 4, "gy", "1×1×2×2");
                 global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 16, "gx", "1×1×4×4");
+                global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
                 var job = new checked_Backward { Grid = gy, Image = gx };
                 global::TensorDsl.Threading.TensorThreads.Run(1, ref job);
             }
+
+            /// <summary>The gradient of the input: each gy, divided as in the forward, is spread over its window. Linear in gy, so its gradient is checked again. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+            /// <param name="gy">gradient of y, 1×1×2×2.</param>
+            /// <param name="gx">gradient of x, 1×1×4×4 (overwritten).</param>
+            /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+            [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+            private void checkedBackward([global::TensorDsl.Runtime.TensorLength(4, "1×1×2×2", Constant = "Layer.checkedShape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape1x1x2x2> gy, [global::TensorDsl.Runtime.TensorLength(16, "1×1×4×4", Constant = "Layer.checkedShape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape1x1x4x4> gx)
+                => checkedBackward(gy.ReadOnlySpan, gx.Span);
         }
     }
 
@@ -158,5 +176,38 @@ namespace Demo
                 }
             }
         }
+    }
+}
+
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
+
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 1×1×2×2 (4 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(4, "1×1×2×2")]
+    public readonly struct Shape1x1x2x2 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>4, the number of elements.</summary>
+        public static int Length => 4;
+
+        /// <summary>"1×1×2×2".</summary>
+        public static string Dimensions => "1×1×2×2";
+    }
+
+    /// <summary>The shape 1×1×4×4 (16 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(16, "1×1×4×4")]
+    public readonly struct Shape1x1x4x4 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>16, the number of elements.</summary>
+        public static int Length => 16;
+
+        /// <summary>"1×1×4×4".</summary>
+        public static string Dimensions => "1×1×4×4";
     }
 }
