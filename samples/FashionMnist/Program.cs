@@ -22,6 +22,19 @@ Dataset test = FashionMnist.Load(directory, train: false);
 Console.WriteLine($"Fashion-MNIST from {directory}: {train.Count} training and {test.Count} test images; {TensorThreads.Count} thread(s).");
 
 FashionNet model = new(options.Seed);
+
+// --device opencl: activations and gradients stay on the OpenCL device between layers; the optimizer runs here.
+using FashionNet.OnOpenCL? device = options.Device switch
+{
+    "cpu" => null,
+    "opencl" => new FashionNet.OnOpenCL(model),
+    _ => throw new ArgumentException($"unknown device '{options.Device}'; use cpu or opencl"),
+};
+if (device is not null)
+{
+    Console.WriteLine($"OpenCL device: {device.Runtime.Device.Name} ({device.Runtime.Device.Type}).");
+}
+
 Adam<float> adam = new(model, learningRate: options.LearningRate);
 BatchIterator batches = new(train, FashionNet.Batch, shuffle: true, seed: options.Seed);
 int[] labels = new int[FashionNet.Batch];
@@ -39,9 +52,17 @@ for (int epoch = 1; epoch <= options.Epochs; epoch++)
     int steps = 0;
     while (batches.TryNext<float>(model.Input, labels, out int count))
     {
-        model.Forward();
+        Forward(model, device);
         float loss = model.Loss(labels);
-        model.Backward();
+        if (device is null)
+        {
+            model.Backward();
+        }
+        else
+        {
+            device.Backward();
+        }
+
         adam.Step();
         lossSum += loss;
         steps++;
@@ -50,7 +71,7 @@ for (int epoch = 1; epoch <= options.Epochs; epoch++)
 
     progress.Complete();
     double seconds = clock.Elapsed.TotalSeconds;
-    double accuracy = Evaluate(model, test);
+    double accuracy = Evaluate(model, device, test);
     trainLosses.Add(lossSum / steps);
     testAccuracies.Add(accuracy);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -72,8 +93,11 @@ Console.WriteLine($"wrote {plot}, {filters} and {parameters}");
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy: {testAccuracies[^1]:F4}"));
 return 0;
 
+static ReadOnlySpan<float> Forward(FashionNet model, FashionNet.OnOpenCL? device)
+    => device is null ? model.Forward() : device.Forward();
+
 // Scores the test set in batches of the model's fixed size; the last batch is padded and only its real images count.
-static double Evaluate(FashionNet model, Dataset test)
+static double Evaluate(FashionNet model, FashionNet.OnOpenCL? device, Dataset test)
 {
     model.Training = false;
     int[] labels = new int[FashionNet.Batch];
@@ -84,7 +108,7 @@ static double Evaluate(FashionNet model, Dataset test)
         int count = Math.Min(FashionNet.Batch, test.Count - start);
         model.Input.Clear();
         test.Images.AsSpan(start * imageSize, count * imageSize).CopyTo(model.Input);
-        ReadOnlySpan<float> scores = model.Forward();
+        ReadOnlySpan<float> scores = Forward(model, device);
         for (int n = 0; n < count; n++)
         {
             if (Losses.ArgMax(scores.Slice(n * FashionNet.Classes, FashionNet.Classes)) == test.Labels[start + n])
@@ -98,11 +122,11 @@ static double Evaluate(FashionNet model, Dataset test)
 }
 
 /// <summary>Command-line options; every one has a default that reaches the documented accuracy.</summary>
-internal sealed record Options(int Epochs, float LearningRate, ulong Seed, bool Full, string? DataDirectory, string OutputDirectory, int? Threads)
+internal sealed record Options(int Epochs, float LearningRate, ulong Seed, bool Full, string? DataDirectory, string OutputDirectory, int? Threads, string Device)
 {
     public static Options Parse(string[] args)
     {
-        Options o = new(Epochs: 8, LearningRate: 0.002f, Seed: 1, Full: false, DataDirectory: null, OutputDirectory: "output", Threads: null);
+        Options o = new(Epochs: 8, LearningRate: 0.002f, Seed: 1, Full: false, DataDirectory: null, OutputDirectory: "output", Threads: null, Device: "cpu");
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -115,6 +139,7 @@ internal sealed record Options(int Epochs, float LearningRate, ulong Seed, bool 
                 "--data" => o with { DataDirectory = Value() },
                 "--output" => o with { OutputDirectory = Value() },
                 "--threads" => o with { Threads = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--device" => o with { Device = Value() },
                 "--help" or "-h" => throw new OptionsHelp(),
                 _ => throw new ArgumentException($"unknown option {args[i]}; try --help"),
             };
@@ -127,7 +152,7 @@ internal sealed record Options(int Epochs, float LearningRate, ulong Seed, bool 
 internal sealed class OptionsHelp : Exception
 {
     public OptionsHelp()
-        : base("options: --epochs N (8), --lr X (0.002), --seed N (1), --full (use /usr/share/datasets/fashion-mnist), --data DIR, --output DIR (output), --threads N")
+        : base("options: --epochs N (8), --lr X (0.002), --seed N (1), --full (use /usr/share/datasets/fashion-mnist), --data DIR, --output DIR (output), --threads N, --device cpu|opencl (cpu)")
     {
     }
 }
