@@ -8,7 +8,7 @@ namespace Demo
 {
     partial class Ops
     {
-        /// <summary>The fixed shapes of <see cref="Conv1"/>: x 8×3×32×32, w 16×3×3×3, b 16, y 8×16×32×32.</summary>
+        /// <summary>The fixed shapes of <c>Conv1</c>: x 8×3×32×32, w 16×3×3×3, b 16, y 8×16×32×32.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
         public static class Conv1Shape
         {
@@ -53,60 +53,104 @@ namespace Demo
         /// <param name="w">weights, OC×C×KH×KW, 16×3×3×3.</param>
         /// <param name="b">bias, OC, 16.</param>
         /// <param name="y">output, N×OC×OH×OW, 8×16×32×32 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static partial void Conv1(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> b, global::System.Span<float> y)
+        public static partial void Conv1([global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength")] global::System.ReadOnlySpan<float> w, [global::TensorDsl.Runtime.TensorLength(16, "16", Constant = "Ops.Conv1Shape.BLength")] global::System.ReadOnlySpan<float> b, [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength", Written = true)] global::System.Span<float> y)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 24576, "x", "8×3×32×32");
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 432, "w", "16×3×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(b.Length, 16, "b", "16");
             global::TensorDsl.Runtime.ShapeCheck.Length(y.Length, 131072, "y", "8×16×32×32");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, w, "y", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, b, "y", "b");
             var job = new Conv1_Correlate { Image = x, Weight = w, Bias = b, Grid = y };
             global::TensorDsl.Threading.TensorThreads.Run(128, ref job);
         }
+
+        /// <summary>2-D convolution: y = conv2d(x, w) + b. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, N×C×H×W, 8×3×32×32.</param>
+        /// <param name="w">weights, OC×C×KH×KW, 16×3×3×3.</param>
+        /// <param name="b">bias, OC, 16.</param>
+        /// <param name="y">output, N×OC×OH×OW, 8×16×32×32 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Conv1([global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x3x32x32> x, [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape16x3x3x3> w, [global::TensorDsl.Runtime.TensorLength(16, "16", Constant = "Ops.Conv1Shape.BLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape16> b, [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x16x32x32> y)
+            => Conv1(x.ReadOnlySpan, w.ReadOnlySpan, b.ReadOnlySpan, y.Span);
 
         /// <summary>The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W).</summary>
         /// <param name="w">weights, OC×C×KH×KW, 16×3×3×3.</param>
         /// <param name="gy">gradient of y, 8×16×32×32.</param>
         /// <param name="gx">gradient of x, 8×3×32×32 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void Conv1BackwardInput(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx)
+        public static void Conv1BackwardInput([global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength")] global::System.ReadOnlySpan<float> w, [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength", Written = true)] global::System.Span<float> gx)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 432, "w", "16×3×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 131072, "gy", "8×16×32×32");
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 24576, "gx", "8×3×32×32");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
             var job = new Conv1_Scatter { Grid = gy, Weight = w, Image = gx };
             global::TensorDsl.Threading.TensorThreads.Run(24, ref job);
         }
+
+        /// <summary>The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W). Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="w">weights, OC×C×KH×KW, 16×3×3×3.</param>
+        /// <param name="gy">gradient of y, 8×16×32×32.</param>
+        /// <param name="gx">gradient of x, 8×3×32×32 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Conv1BackwardInput([global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape16x3x3x3> w, [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x16x32x32> gy, [global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x3x32x32> gx)
+            => Conv1BackwardInput(w.ReadOnlySpan, gy.ReadOnlySpan, gx.Span);
 
         /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy): the correlation of x with gy.</summary>
         /// <param name="x">input, 8×3×32×32.</param>
         /// <param name="gy">gradient of y, 8×16×32×32.</param>
         /// <param name="gw">gradient of w, 16×3×3×3 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void Conv1BackwardWeight(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gw)
+        public static void Conv1BackwardWeight([global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength", Written = true)] global::System.Span<float> gw)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 24576, "x", "8×3×32×32");
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 131072, "gy", "8×16×32×32");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 432, "gw", "16×3×3×3");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
             var job = new Conv1_WeightGradient { Image = x, Grid = gy, WeightGradient = gw };
             global::TensorDsl.Threading.TensorThreads.Run(48, ref job);
         }
 
+        /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy): the correlation of x with gy. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, 8×3×32×32.</param>
+        /// <param name="gy">gradient of y, 8×16×32×32.</param>
+        /// <param name="gw">gradient of w, 16×3×3×3 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Conv1BackwardWeight([global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x3x32x32> x, [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x16x32x32> gy, [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape16x3x3x3> gw)
+            => Conv1BackwardWeight(x.ReadOnlySpan, gy.ReadOnlySpan, gw.Span);
+
         /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes.</summary>
         /// <param name="gy">gradient of y, 8×16×32×32.</param>
         /// <param name="gb">gradient of b, 16 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void Conv1BackwardBias(global::System.ReadOnlySpan<float> gy, global::System.Span<float> gb)
+        public static void Conv1BackwardBias([global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(16, "16", Constant = "Ops.Conv1Shape.BLength", Written = true)] global::System.Span<float> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(gy.Length, 131072, "gy", "8×16×32×32");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 16, "gb", "16");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
             var job = new Conv1_BiasGradient { Gradient = gy, BiasGradient = gb };
             global::TensorDsl.Threading.TensorThreads.Run(16, ref job);
         }
+
+        /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="gy">gradient of y, 8×16×32×32.</param>
+        /// <param name="gb">gradient of b, 16 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Conv1BackwardBias([global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x16x32x32> gy, [global::TensorDsl.Runtime.TensorLength(16, "16", Constant = "Ops.Conv1Shape.BLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape16> gb)
+            => Conv1BackwardBias(gy.ReadOnlySpan, gb.Span);
 
         /// <summary>All gradients of Conv1 from x, w, gy: gx, gw and gb. Each part is also a method of its own.</summary>
         /// <param name="x">input, 8×3×32×32.</param>
@@ -115,9 +159,9 @@ namespace Demo
         /// <param name="gx">gradient of x, 8×3×32×32 (overwritten).</param>
         /// <param name="gw">gradient of w, 16×3×3×3 (overwritten).</param>
         /// <param name="gb">gradient of b, 16 (overwritten).</param>
-        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length is not the shape's, or a written span shares memory with another.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-        public static void Conv1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> gy, global::System.Span<float> gx, global::System.Span<float> gw, global::System.Span<float> gb)
+        public static void Conv1Backward([global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength")] global::System.ReadOnlySpan<float> x, [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength")] global::System.ReadOnlySpan<float> w, [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength")] global::System.ReadOnlySpan<float> gy, [global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength", Written = true)] global::System.Span<float> gx, [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength", Written = true)] global::System.Span<float> gw, [global::TensorDsl.Runtime.TensorLength(16, "16", Constant = "Ops.Conv1Shape.BLength", Written = true)] global::System.Span<float> gb)
         {
             global::TensorDsl.Runtime.ShapeCheck.Length(x.Length, 24576, "x", "8×3×32×32");
             global::TensorDsl.Runtime.ShapeCheck.Length(w.Length, 432, "w", "16×3×3×3");
@@ -125,10 +169,34 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 24576, "gx", "8×3×32×32");
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 432, "gw", "16×3×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Length(gb.Length, 16, "gb", "16");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, x, "gx", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gw, "gx", "gw");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gb, "gx", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, w, "gw", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gb, "gw", "gb");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
+            global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
             Conv1BackwardInput(w, gy, gx);
             Conv1BackwardWeight(x, gy, gw);
             Conv1BackwardBias(gy, gb);
         }
+
+        /// <summary>All gradients of Conv1 from x, w, gy: gx, gw and gb. Each part is also a method of its own. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>
+        /// <param name="x">input, 8×3×32×32.</param>
+        /// <param name="w">weights, OC×C×KH×KW, 16×3×3×3.</param>
+        /// <param name="gy">gradient of y, 8×16×32×32.</param>
+        /// <param name="gx">gradient of x, 8×3×32×32 (overwritten).</param>
+        /// <param name="gw">gradient of w, 16×3×3×3 (overwritten).</param>
+        /// <param name="gb">gradient of b, 16 (overwritten).</param>
+        /// <exception cref="global::System.ArgumentException">A tensor is <c>default</c>, or a written tensor shares memory with another.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+        public static void Conv1Backward([global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x3x32x32> x, [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape16x3x3x3> w, [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32", Constant = "Ops.Conv1Shape.YLength")] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x16x32x32> gy, [global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32", Constant = "Ops.Conv1Shape.XLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape8x3x32x32> gx, [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3", Constant = "Ops.Conv1Shape.WLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape16x3x3x3> gw, [global::TensorDsl.Runtime.TensorLength(16, "16", Constant = "Ops.Conv1Shape.BLength", Written = true)] global::TensorDsl.Tensors.Tensor<float, global::TensorDsl.Shapes.UserProject.Shape16> gb)
+            => Conv1Backward(x.ReadOnlySpan, w.ReadOnlySpan, gy.ReadOnlySpan, gx.Span, gw.Span, gb.Span);
     }
 
     /// <summary>Correlation of the image with the weights into the grid (conv2d); a task is one (n, gc) grid plane.</summary>
@@ -314,5 +382,62 @@ namespace Demo
                 BiasGradient[c] = sum;
             }
         }
+    }
+}
+
+// ----
+// TensorDsl.Shapes.g.cs
+// <auto-generated/>
+// Generated by TensorDsl: the shape types of this assembly's typed tensors. Do not edit.
+#nullable enable
+
+namespace TensorDsl.Shapes.UserProject
+{
+    /// <summary>The shape 16 (16 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(16, "16")]
+    public readonly struct Shape16 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>16, the number of elements.</summary>
+        public static int Length => 16;
+
+        /// <summary>"16".</summary>
+        public static string Dimensions => "16";
+    }
+
+    /// <summary>The shape 8×3×32×32 (24576 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(24576, "8×3×32×32")]
+    public readonly struct Shape8x3x32x32 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>24576, the number of elements.</summary>
+        public static int Length => 24576;
+
+        /// <summary>"8×3×32×32".</summary>
+        public static string Dimensions => "8×3×32×32";
+    }
+
+    /// <summary>The shape 8×16×32×32 (131072 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(131072, "8×16×32×32")]
+    public readonly struct Shape8x16x32x32 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>131072, the number of elements.</summary>
+        public static int Length => 131072;
+
+        /// <summary>"8×16×32×32".</summary>
+        public static string Dimensions => "8×16×32×32";
+    }
+
+    /// <summary>The shape 16×3×3×3 (432 elements), for <see cref="global::TensorDsl.Tensors.Tensor{T, TShape}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
+    [global::TensorDsl.Runtime.TensorLength(432, "16×3×3×3")]
+    public readonly struct Shape16x3x3x3 : global::TensorDsl.Tensors.ITensorShape
+    {
+        /// <summary>432, the number of elements.</summary>
+        public static int Length => 432;
+
+        /// <summary>"16×3×3×3".</summary>
+        public static string Dimensions => "16×3×3×3";
     }
 }
