@@ -131,7 +131,8 @@ public sealed class TensorCallSiteAnalyzer : DiagnosticAnalyzer
         List<(IArgumentOperation Argument, Marker Marker)>? marked = null;
         foreach (IArgumentOperation argument in invocation.Arguments)
         {
-            if (argument.Parameter is null || argument.ArgumentKind != ArgumentKind.Explicit)
+            // Cheap filter first: markers are only on spans and tensors.
+            if (argument.Parameter is not { Type: INamedTypeSymbol { Name: "Span" or "ReadOnlySpan" or "Tensor" } } || argument.ArgumentKind != ArgumentKind.Explicit)
             {
                 continue;
             }
