@@ -99,7 +99,9 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
     {
         try
         {
-            return ModelShapeInference.Infer(ModelDeclarationReader.Read(context, cancellationToken));
+            return ModelDeclarationReader.Read(context, cancellationToken) is { } declaration
+                ? ModelShapeInference.Infer(declaration)
+                : new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

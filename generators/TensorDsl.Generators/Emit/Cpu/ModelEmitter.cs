@@ -51,7 +51,7 @@ internal static class ModelEmitter
             }
             else if (layer.Kind == LayerKind.Linear)
             {
-                jobs.Lines(LinearJobs(m, layer));
+                jobs.Lines(LinearJobs(m, layer, plan.NeedsInputGradient[System.Array.IndexOf(layers, layer)]));
                 jobs.Line();
             }
         }
@@ -193,7 +193,7 @@ internal static class ModelEmitter
         w.Line("/// <summary>Creates the model with its weights drawn from <paramref name=\"seed\"/> by " + scheme.Substring(Training.Length) + " initialisation; biases start at zero.</summary>");
         w.Line("/// <param name=\"seed\">The seed of the weights and of the dropout masks: equal seeds give equal models and training runs.</param>");
         w.Line(SourceFile.GeneratedCodeAttribute);
-        w.Line("public " + m.ClassName + "(ulong seed = 0)");
+        w.Line("public " + SourceFile.Id(m.ClassName) + "(ulong seed = 0)");
         w.Indent();
         w.Line(": this(seed, " + scheme + ")");
         w.Outdent();
@@ -204,7 +204,7 @@ internal static class ModelEmitter
         w.Line("/// <param name=\"seed\">The seed of the weights and of the dropout masks.</param>");
         w.Line("/// <param name=\"initialization\">How the weights are drawn.</param>");
         w.Line(SourceFile.GeneratedCodeAttribute);
-        using (w.Open("public " + m.ClassName + "(ulong seed, " + Training + "InitScheme initialization)"))
+        using (w.Open("public " + SourceFile.Id(m.ClassName) + "(ulong seed, " + Training + "InitScheme initialization)"))
         {
             w.Line(Training + "TensorRandom random = new " + Training + "TensorRandom(seed);");
             w.Line("_dropoutRandom = new " + Training + "TensorRandom(seed, 1);");
@@ -268,7 +268,7 @@ internal static class ModelEmitter
         {
             w.Line();
             w.Line("/// <summary>The layer '" + layer.Name + "' ([" + layer.Kind + "]): " + Describe(layer.InputShape.ToArray()) + " → " + Describe(layer.OutputShape.ToArray()) + ".</summary>");
-            w.Line(layer.Modifiers + " partial global::TensorDsl.Models.Layer<" + t + "> " + layer.Name + " { get => _" + Camel(layer.Name) + "Layer; }");
+            w.Line(layer.Modifiers + " partial global::TensorDsl.Models.Layer<" + t + "> " + SourceFile.Id(layer.Name) + " { get => _" + Camel(layer.Name) + "Layer; }");
         }
 
         w.Line();
@@ -470,7 +470,8 @@ internal static class ModelEmitter
     private static string LinearJob(ModelSpec m, LayerSpec layer, string direction) => m.ClassName + "_" + layer.Name + "_Linear" + direction;
 
     /// <summary>The dense layer's three jobs: y = x·Wᵀ + b per sample row; gx per sample row; gW and gb per output row.</summary>
-    private static string LinearJobs(ModelSpec m, LayerSpec layer)
+    /// <remarks>The input-gradient job only when the backward runs it: an unused job's fields would warn (CS0649).</remarks>
+    private static string LinearJobs(ModelSpec m, LayerSpec layer, bool withInputGradient)
     {
         string t = m.ElementType;
         string span = "global::System.ReadOnlySpan<" + t + ">";
@@ -515,23 +516,27 @@ internal static class ModelEmitter
 
         Close();
         w.Line();
-        Header("BackwardInput", "Linear layer '" + layer.Name + "': gx[n, :] = Σ over o of gy[n, o] · W[o, :]; a task is one sample row.", span + " W", span + " GY", mutable + " GX");
-        using (w.Open("public void Execute(int begin, int end)"))
+        if (withInputGradient)
         {
-            w.Line("ref " + t + " weight = ref " + GetRef + "(W);");
-            w.Line("ref " + t + " gx = ref " + GetRef + "(GX);");
-            using (w.Open("for (int n = begin; n < end; n++)"))
+            Header("BackwardInput", "Linear layer '" + layer.Name + "': gx[n, :] = Σ over o of gy[n, o] · W[o, :]; a task is one sample row.", span + " W", span + " GY", mutable + " GX");
+            using (w.Open("public void Execute(int begin, int end)"))
             {
-                w.Line("GX.Slice(n * In, In).Clear();");
-                using (w.Open("for (int o = 0; o < Out; o++)"))
+                w.Line("ref " + t + " weight = ref " + GetRef + "(W);");
+                w.Line("ref " + t + " gx = ref " + GetRef + "(GX);");
+                using (w.Open("for (int n = begin; n < end; n++)"))
                 {
-                    w.Line(Vector + ".MultiplyAdd(ref " + Add + "(ref gx, n * In), ref " + Add + "(ref weight, o * In), GY[(n * Out) + o], In);");
+                    w.Line("GX.Slice(n * In, In).Clear();");
+                    using (w.Open("for (int o = 0; o < Out; o++)"))
+                    {
+                        w.Line(Vector + ".MultiplyAdd(ref " + Add + "(ref gx, n * In), ref " + Add + "(ref weight, o * In), GY[(n * Out) + o], In);");
+                    }
                 }
             }
+
+            Close();
+            w.Line();
         }
 
-        Close();
-        w.Line();
         Header("BackwardWeight", "Linear layer '" + layer.Name + "': gW[o, :] = Σ over n of gy[n, o] · x[n, :] and gb[o] = Σ over n of gy[n, o]; a task is one output row.", span + " X", span + " GY", mutable + " GW", layer.HasBias ? mutable + " GB" : null!);
         using (w.Open("public void Execute(int begin, int end)"))
         {
@@ -595,5 +600,9 @@ internal static class ModelEmitter
         return p;
     }
 
-    private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+    /// <summary>
+    /// The stem of a layer's private fields and locals: "Conv1" → "conv1". Names that do not start with a capital
+    /// get a leading '_' ("conv1" → "_conv1"), so that layers named Conv1 and conv1 never share a field.
+    /// </summary>
+    private static string Camel(string name) => char.IsUpper(name[0]) ? char.ToLowerInvariant(name[0]) + name.Substring(1) : "_" + name;
 }
