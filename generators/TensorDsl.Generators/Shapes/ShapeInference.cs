@@ -283,7 +283,14 @@ internal static class ShapeInference
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowDoesNotTile, strideArg?.Location ?? kernelArg?.Location ?? d.AttributeLocation, d.AttributeName, size, pad, kernel, span, axis, stride, outSize, remainder, rows, sizeName));
         }
 
-        return outSize > int.MaxValue ? null : (int)outSize;
+        return outSize > int.MaxValue ? TooLarge(d, axis, outSize, diagnostics) : (int)outSize;
+    }
+
+    /// <summary>An output axis beyond int.MaxValue (a huge input plus padding): TDSL0011, not a silent failure.</summary>
+    private static int? TooLarge(OperatorDeclaration d, string axis, long size, List<DiagnosticInfo> diagnostics)
+    {
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeOverflow, d.AttributeLocation, d.AttributeName, "output", d.MethodName, "N·C·OH·OW ≥ " + (axis == "height" ? "OH" : "OW"), Text(size)));
+        return null;
     }
 
     private static int? DeconvOutSize(OperatorDeclaration d, string axis, int size, int kernel, int stride, int pad, string outputPaddingAxis, string outSizeName, List<DiagnosticInfo> diagnostics)
@@ -331,7 +338,7 @@ internal static class ShapeInference
             return null;
         }
 
-        return result > int.MaxValue ? null : (int)result;
+        return result > int.MaxValue ? TooLarge(d, axis, result, diagnostics) : (int)result;
     }
 
     private static bool CheckLengths(OperatorDeclaration d, WindowGeometry g, bool hasBias, bool toMatrix, List<DiagnosticInfo> diagnostics)

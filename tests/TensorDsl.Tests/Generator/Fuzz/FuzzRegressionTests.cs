@@ -59,6 +59,13 @@ public sealed class FuzzRegressionTests
         Assert.Contains(result.CompilationDiagnostics, d => d.Id == "CS0100");
     }
 
+    /// <summary>An output axis beyond int.MaxValue (int.MaxValue rows plus padding) gave no spec and no diagnostic (CS8795).</summary>
+    [Theory]
+    [InlineData("[Im2col(Batch = 1, Channels = 1, Height = int.MaxValue, Width = 1, Kernel = 1, PadHeight = 1)] private static partial void Cols(ReadOnlySpan<double> x, Span<double> col);")]
+    [InlineData("[Deconv2d(Batch = 1, InChannels = 1, Height = 1073741825, Width = 1, OutChannels = 1, Kernel = 1, StrideHeight = 2)] private static partial void Up(ReadOnlySpan<double> x, ReadOnlySpan<double> w, ReadOnlySpan<double> b, Span<double> y);")]
+    public void An_output_axis_beyond_int_MaxValue_is_TDSL0011(string method)
+        => AssertReports("TDSL0011", "public static partial class Ops { " + method + " }");
+
     // ---- models -------------------------------------------------------------------------------------------------
 
     private const string Model = "[Model(Batch = 2, Channels = 1, Height = 6, Width = 6)]";
