@@ -109,7 +109,12 @@ public sealed class TensorDslGenerator : IIncrementalGenerator
     {
         try
         {
-            ModelResult result = ModelShapeInference.Infer(ModelDeclarationReader.Read(context, cancellationToken));
+            if (ModelDeclarationReader.Read(context, cancellationToken) is not { } declaration)
+            {
+                return new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            ModelResult result = ModelShapeInference.Infer(declaration);
             return result.Spec is null ? result : result with { Spec = result.Spec with { ShapesNamespace = ShapeTypes.Namespace(context.SemanticModel.Compilation.AssemblyName) } };
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -31,12 +31,21 @@ internal static class ModelDeclarationReader
         ["TensorDsl.MeanSquaredErrorAttribute"] = "MeanSquaredError",
     };
 
-    public static ModelDeclaration Read(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// The model as written, or null for a second [Model] on another partial declaration of the same class: the
+    /// compiler already rejects that (CS0579), and the first declaration's model is the one generated.
+    /// </summary>
+    public static ModelDeclaration? Read(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         INamedTypeSymbol type = (INamedTypeSymbol)context.TargetSymbol;
         TypeDeclarationSyntax syntax = (TypeDeclarationSyntax)context.TargetNode;
         AttributeData attribute = context.Attributes[0];
         AttributeSyntax? attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        if (type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName)?.ApplicationSyntaxReference is { } firstModel
+            && (firstModel.SyntaxTree != syntax.SyntaxTree || !syntax.Span.Contains(firstModel.Span)))
+        {
+            return null;
+        }
 
         List<DeclaredLayer> layers = new();
         foreach (PropertyDeclarationSyntax property in syntax.Members.OfType<PropertyDeclarationSyntax>())
@@ -45,6 +54,25 @@ internal static class ModelDeclarationReader
                 && ReadLayer(symbol, property, cancellationToken) is { } layer)
             {
                 layers.Add(layer);
+            }
+        }
+
+        // Layers are read, in order, from the declaration that carries [Model]; one in another partial
+        // declaration of the class would silently stay unimplemented, so it is an error on that property.
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax other || other == syntax)
+            {
+                continue;
+            }
+
+            foreach (PropertyDeclarationSyntax property in other.Members.OfType<PropertyDeclarationSyntax>())
+            {
+                if (type.GetMembers(property.Identifier.ValueText).OfType<IPropertySymbol>().FirstOrDefault() is { } symbol
+                    && ReadLayer(symbol, property, cancellationToken) is { } layer)
+                {
+                    layers.Add(layer with { PropertyProblem = "is declared in a partial declaration of '" + type.Name + "' other than the one that carries [Model]; declare every layer there, in the network's order" });
+                }
             }
         }
 
@@ -76,6 +104,11 @@ internal static class ModelDeclarationReader
         if (type.IsGenericType)
         {
             return "has type parameters";
+        }
+
+        if (OperatorDeclarationReader.FindFileLocalType(type) is { } fileLocal)
+        {
+            return "is in the file-local type '" + fileLocal + "', which the generated code, in a file of its own, cannot extend (remove 'file')";
         }
 
         return null;
@@ -122,9 +155,17 @@ internal static class ModelDeclarationReader
         {
             problem = "has the element type '" + element + "', which is neither float nor double";
         }
+        else if (property.Type.NullableAnnotation == NullableAnnotation.Annotated)
+        {
+            problem = "has the nullable type '" + property.Type.ToDisplayString() + "'";
+        }
         else if (property.IsStatic)
         {
             problem = "is static";
+        }
+        else if (property.IsExtern || property.IsAbstract)
+        {
+            problem = "is extern or abstract";
         }
         else if (property.SetMethod is not null || property.GetMethod is null)
         {

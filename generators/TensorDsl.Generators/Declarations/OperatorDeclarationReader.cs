@@ -74,9 +74,10 @@ internal static class OperatorDeclarationReader
                     TypeKind.Interface => "interface",
                     _ => "class",
                 };
+            // As written in C#: a type or type parameter named with a keyword ('@class') keeps its '@'.
             string name = type.TypeParameters.Length == 0
-                ? type.Name
-                : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+                ? Identifier.Escape(type.Name)
+                : Identifier.Escape(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => Identifier.Escape(p.Name))) + ">";
             types.Insert(0, new ContainingTypeSpec(keyword, name));
         }
 
@@ -96,6 +97,20 @@ internal static class OperatorDeclarationReader
                 {
                     return type.Name;
                 }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The innermost enclosing type declared 'file': its parts must all be in one file, so generated code cannot add one.</summary>
+    internal static string? FindFileLocalType(INamedTypeSymbol? innermost)
+    {
+        for (INamedTypeSymbol? type = innermost; type is not null; type = type.ContainingType)
+        {
+            if (type.IsFileLocal)
+            {
+                return type.Name;
             }
         }
 
@@ -127,6 +142,17 @@ internal static class OperatorDeclarationReader
         if (method.IsExtern || method.IsAbstract)
         {
             return "is extern or abstract";
+        }
+
+        if (method.IsAsync)
+        {
+            // The implementation would be an async method that never awaits (CS1998), and spans cannot cross an await.
+            return "is async";
+        }
+
+        if (FindFileLocalType(method.ContainingType) is { } fileLocal)
+        {
+            return "is in the file-local type '" + fileLocal + "', which the generated code, in a file of its own, cannot extend (remove 'file')";
         }
 
         if (method.ContainingType is { } type && type.GetMembers(method.Name).Length > 1)
@@ -185,7 +211,12 @@ internal static class OperatorDeclarationReader
     {
         SpanKind span = SpanKind.Other;
         string element = string.Empty;
+
+        // 'scoped', 'params' and 'this' would have to be repeated on the generated implementation; an operator
+        // takes plain spans, so such a parameter is of the wrong kind (and its display shows the modifier).
+        string modifier = parameter.Ordinal == 0 && parameter.ContainingSymbol is IMethodSymbol { IsExtensionMethod: true } ? "this " : parameter.IsParams ? "params " : parameter.ScopedKind != ScopedKind.None && parameter.RefKind == RefKind.None ? "scoped " : string.Empty;
         if (parameter.RefKind == RefKind.None
+            && modifier.Length == 0
             && parameter.Type is INamedTypeSymbol { TypeArguments.Length: 1 } named
             && named.ContainingNamespace?.ToDisplayString() == "System")
         {
@@ -219,7 +250,7 @@ internal static class OperatorDeclarationReader
             RefKind.RefReadOnlyParameter => "ref readonly ",
             _ => string.Empty,
         };
-        string display = (parameter.ScopedKind == ScopedKind.None ? string.Empty : "scoped ") + refPrefix + parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        string display = modifier + refPrefix + parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
         return new DeclaredParameter(parameter.Name, span, element, display, LocationInfo.From(location));
     }
 }

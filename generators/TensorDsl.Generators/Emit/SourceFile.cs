@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using Microsoft.CodeAnalysis.CSharp;
 using TensorDsl.Generators.Model;
 
 namespace TensorDsl.Generators.Emit;
@@ -76,15 +75,20 @@ internal static class SourceFile
     {
         IEnumerable<string> parts = (ns.Length > 0 ? new[] { ns } : new string[0])
             .Concat(containingTypes.Select(t => t.Name.Replace("<", "{").Replace(">", "}").Replace(", ", ",")));
-        return string.Join(".", parts) + "." + suffix + ".g.cs";
+        return HintSafe(string.Join(".", parts)) + "." + suffix + ".g.cs";
     }
+
+    /// <summary>
+    /// Drops the '@' of escaped identifiers (namespace @class): the compiler rejects it in hint names, and no
+    /// two names differ by it alone.
+    /// </summary>
+    private static string HintSafe(string name) => name.Replace("@", string.Empty);
 
     public static string Describe(OperatorSpec spec)
         => string.Join(".", (spec.Namespace.Length > 0 ? new[] { spec.Namespace } : new string[0]).Concat(spec.ContainingTypes.Select(t => t.Name)));
 
     /// <summary>An identifier as it must be written in C#, escaping keywords (a parameter named 'in' is '@in').</summary>
-    public static string Id(string name)
-        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.UnderscoreToken ? "@" + name : name;
+    public static string Id(string name) => Identifier.Escape(name);
 
     /// <summary>The modifiers for members TensorDsl adds beside the method: its accessibility and staticness only.</summary>
     public static string ExtraModifiers(OperatorSpec spec)

@@ -57,6 +57,12 @@ internal static class ModelShapeInference
             return null;
         }
 
+        if (d.Layers.Select(l => l.Name).Distinct().Count() != d.Layers.Count)
+        {
+            // Two layer properties of one name: the compiler reports it (CS0102), and neither can be implemented.
+            return null;
+        }
+
         foreach (string member in GeneratedMembers)
         {
             // A layer property is a member too: a layer named Loss collides with the generated Loss method.
@@ -71,6 +77,26 @@ internal static class ModelShapeInference
         int channels = InputSize(d, "Channels", "input channel count C", null, diagnostics);
         int height = InputSize(d, "Height", "input height H", 1, diagnostics);
         int width = InputSize(d, "Width", "input width W", 1, diagnostics);
+
+        if (d.Layers.All(l => l.Kind is "SoftmaxCrossEntropy" or "MeanSquaredError" or "Flatten"))
+        {
+            // Nothing computes before the loss (a flatten only renames the input): there is no network to train.
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyModel, d.ClassLocation, d.ClassName));
+            return null;
+        }
+
+        long inputLength = 1;
+        foreach (int size in new[] { batch, channels, height, width })
+        {
+            inputLength = inputLength > int.MaxValue ? inputLength : inputLength * size;
+        }
+
+        if (inputLength > int.MaxValue)
+        {
+            // Every layer's own tensors are checked as the layer is inferred; the input is no layer's.
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeOverflow, d.AttributeLocation, "Model", "input", d.ClassName, Describe(new[] { batch, channels, height, width }), "more than 2147483647"));
+            return null;
+        }
 
         DeclaredLayer first = d.Layers[0];
         bool ok = diagnostics.Count == 0;
@@ -229,6 +255,13 @@ internal static class ModelShapeInference
                     return null;
                 }
 
+                if (element == ElementKind.Float && System.Math.Abs(value) > float.MaxValue)
+                {
+                    // The slope is written into the model as a float constant, which cannot hold it.
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerArgument, slope?.Location ?? layer.AttributeLocation, layer.Name, "Slope", value.ToString("R", CultureInfo.InvariantCulture), "the slope of a float model must be a finite float (at most 3.4028235E+38 in magnitude)"));
+                    return null;
+                }
+
                 return new LayerSpec(kind, layer.Name, layer.Modifiers, inputShape, inputShape, null, features, features, false, value);
             }
 
@@ -276,6 +309,13 @@ internal static class ModelShapeInference
             }
 
             arguments.Add(new DeclaredArgument(name, value, layer.AttributeLocation));
+        }
+
+        if (d.ExistingMemberNames.Contains(KernelName(layer.Name)))
+        {
+            // The layer's kernel is generated as a private method of that name.
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameConflict, layer.PropertyLocation, d.ClassName, KernelName(layer.Name), layer.Name));
+            return null;
         }
 
         bool hasBias = convolution && (layer.Find("Bias")?.Value ?? 1) != 0;

@@ -48,6 +48,18 @@ internal static class ShapeInference
             return null;
         }
 
+        for (int i = 1; i < d.Parameters.Count; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                if (d.Parameters[i].Name == d.Parameters[j].Name)
+                {
+                    // Two parameters of one name: the compiler reports it (CS0100), and no body could use both.
+                    return null;
+                }
+            }
+        }
+
         bool hasBias = d.Kind is OperatorKind.Conv2d or OperatorKind.Deconv2d && (d.Find("Bias")?.Value ?? 1) != 0;
         ElementKind? element = CheckSignature(d, hasBias, diagnostics);
         WindowGeometry? geometry = InferGeometry(d, diagnostics);

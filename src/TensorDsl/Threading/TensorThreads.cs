@@ -73,7 +73,9 @@ public static unsafe class TensorThreads
         try
         {
             // The job lives on this thread's stack until Dispatch returns, so a raw pointer to it stays valid.
-            workers.Dispatch(Unsafe.AsPointer(ref job), &Trampoline<TJob>, count, threads);
+            // The set may be one made for another count (the count changed since it was read): split over the
+            // threads it has, which gives the same results by the IParallelJob contract.
+            workers.Dispatch(Unsafe.AsPointer(ref job), &Trampoline<TJob>, count, Math.Min(threads, workers.Threads));
         }
         finally
         {
@@ -121,18 +123,40 @@ public static unsafe class TensorThreads
             }
         }
 
-        public bool TryAcquire() => !_retired && Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
+        /// <summary>The threads a job can be split over: the workers and the caller.</summary>
+        public int Threads => _threads.Length + 1;
 
-        public void Release() => Volatile.Write(ref _busy, 0);
+        public bool TryAcquire() => !Volatile.Read(ref _retired) && Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
 
+        public void Release()
+        {
+            Volatile.Write(ref _busy, 0);
+            if (Volatile.Read(ref _retired))
+            {
+                // Workers that stayed for this call may leave now.
+                WakeAll();
+            }
+        }
+
+        /// <summary>
+        /// Lets the workers end. A call that has already acquired the set (the count changed under it) still
+        /// completes: workers leave only once the set is not busy, so none skips a part that a call waits for.
+        /// </summary>
         public void Retire()
         {
-            _retired = true;
+            Volatile.Write(ref _retired, true);
+            WakeAll();
+        }
+
+        private void WakeAll()
+        {
             foreach (ManualResetEventSlim wake in _wake)
             {
                 wake.Set();
             }
         }
+
+        private bool MayLeave => Volatile.Read(ref _retired) && Volatile.Read(ref _busy) == 0;
 
         public void Dispatch(void* job, delegate*<void*, int, int, void> run, int count, int parts)
         {
@@ -179,25 +203,27 @@ public static unsafe class TensorThreads
             {
                 // Spin briefly first: back-to-back layers dispatch again within microseconds.
                 SpinWait spin = default;
-                while (Volatile.Read(ref _generation) == seen && !_retired && !spin.NextSpinWillYield)
+                while (Volatile.Read(ref _generation) == seen && !MayLeave && !spin.NextSpinWillYield)
                 {
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
 
-                if (Volatile.Read(ref _generation) == seen && !_retired)
+                if (Volatile.Read(ref _generation) == seen && !MayLeave)
                 {
                     wake.Wait();
                 }
 
                 wake.Reset();
-                if (_retired)
-                {
-                    return;
-                }
 
+                // A dispatched part runs even when the set is being retired: its caller waits for it.
                 int generation = Volatile.Read(ref _generation);
                 if (generation == seen)
                 {
+                    if (MayLeave)
+                    {
+                        return;
+                    }
+
                     continue;
                 }
 

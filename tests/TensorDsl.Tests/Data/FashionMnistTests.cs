@@ -111,6 +111,31 @@ public sealed class FashionMnistTests : IDisposable
         Assert.Contains("has label 12 at index 1", bad.Message);
     }
 
+    /// <summary>Through the loader too, a damaged or foreign file is named, with what is wrong with it.</summary>
+    [Fact]
+    public void Load_NamesATruncatedOrForeignFileAndItsProblem()
+    {
+        WriteSplit("train", 3, new byte[] { 1, 2, 3 }, gz: true);
+        string images = Path.Combine(_dir, "train-images-idx3-ubyte.gz");
+        byte[] whole = File.ReadAllBytes(images);
+        File.WriteAllBytes(images, whole.AsSpan(0, whole.Length / 2).ToArray());
+        var truncated = Assert.Throws<InvalidDataException>(() => FashionMnist.Load(_dir, train: true));
+        Assert.Contains(images, truncated.Message);
+        Assert.Contains("gzip", truncated.Message);
+
+        WriteSplit("t10k", 3, new byte[] { 1, 2, 3 });
+        string labels = Path.Combine(_dir, "t10k-labels-idx1-ubyte");
+        File.WriteAllBytes(labels, new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, 0, 0, 0, 13 });
+        var foreign = Assert.Throws<InvalidDataException>(() => FashionMnist.Load(_dir, train: false));
+        Assert.Contains(labels, foreign.Message);
+        Assert.Contains("is not an IDX file", foreign.Message);
+
+        File.WriteAllBytes(labels, IdxReaderTests.Idx(IdxReader.LabelsMagic, new[] { 3 }, new byte[] { 1, 2, 3 }).AsSpan(0, 9).ToArray());
+        var shortLabels = Assert.Throws<InvalidDataException>(() => FashionMnist.Load(_dir, train: false));
+        Assert.Contains(labels, shortLabels.Message);
+        Assert.Contains("is truncated", shortLabels.Message);
+    }
+
     [Fact]
     public void Load_MissingFilesNameBothCandidates()
     {

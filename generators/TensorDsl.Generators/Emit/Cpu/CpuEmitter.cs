@@ -35,6 +35,14 @@ internal static partial class CpuEmitter
     {
         WindowGeometry g = s.Geometry;
         string m = s.MethodName;
+
+        // The forward's local job; the user's parameters are in scope there, so it must not take one of their names.
+        string job = "job";
+        while (s.ParameterNames.Any(p => p == job))
+        {
+            job = "_" + job;
+        }
+
         ShapeClass.Emit(s, w);
         w.Line();
         switch (s.Kind)
@@ -53,8 +61,8 @@ internal static partial class CpuEmitter
                         return;
                     }
 
-                    w2.Line("var job = new " + m + "_Correlate { Image = " + P(s, 0) + ", Weight = " + P(s, 1) + (s.HasBias ? ", Bias = " + P(s, 2) : string.Empty) + ", Grid = " + P(s, s.HasBias ? 3 : 2) + " };");
-                    Run(w2, g.Batch * g.GridChannels);
+                    w2.Line("var " + job + " = new " + m + "_Correlate { Image = " + P(s, 0) + ", Weight = " + P(s, 1) + (s.HasBias ? ", Bias = " + P(s, 2) : string.Empty) + ", Grid = " + P(s, s.HasBias ? 3 : 2) + " };");
+                    Run(w2, g.Batch * g.GridChannels, job);
                 });
                 Method(s, w, GeneratedNames.BackwardInput, "The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W).", new[] { wt, gy, gx }, w2 =>
                 {
@@ -116,8 +124,8 @@ internal static partial class CpuEmitter
                         return;
                     }
 
-                    w2.Line("var job = new " + m + "_Scatter { Grid = " + P(s, 0) + ", Weight = " + P(s, 1) + (s.HasBias ? ", Bias = " + P(s, 2) : string.Empty) + ", Image = " + P(s, s.HasBias ? 3 : 2) + " };");
-                    Run(w2, g.Batch * g.ImageChannels);
+                    w2.Line("var " + job + " = new " + m + "_Scatter { Grid = " + P(s, 0) + ", Weight = " + P(s, 1) + (s.HasBias ? ", Bias = " + P(s, 2) : string.Empty) + ", Image = " + P(s, s.HasBias ? 3 : 2) + " };");
+                    Run(w2, g.Batch * g.ImageChannels, job);
                 });
                 Method(s, w, GeneratedNames.BackwardInput, "The gradient of the input, gx = conv2d(gy, w) with the same window.", new[] { wt, gy, gx }, w2 =>
                 {
@@ -179,8 +187,8 @@ internal static partial class CpuEmitter
                         return;
                     }
 
-                    w2.Line("var job = new " + m + "_WeightGradient { Image = " + P(s, 0) + ", Grid = " + P(s, 1) + ", WeightGradient = " + P(s, 2) + " };");
-                    Run(w2, g.GridChannels * g.ImageChannels);
+                    w2.Line("var " + job + " = new " + m + "_WeightGradient { Image = " + P(s, 0) + ", Grid = " + P(s, 1) + ", WeightGradient = " + P(s, 2) + " };");
+                    Run(w2, g.GridChannels * g.ImageChannels, job);
                 });
                 Method(s, w, GeneratedNames.Backward, "The gradients of gw = Conv2DGradW(x, gy) given ggw: gx = deconv2d(gy, ggw) and ggy = conv2d(x, ggw). This is what makes conv2d twice differentiable.", new[] { x, gy, ggw, gx, ggy }, w2 =>
                 {
@@ -215,8 +223,8 @@ internal static partial class CpuEmitter
                 TensorParameter x = Image("x", "input"), idx = new("indexes", true, true, Dims(s, TensorShape.Grid), "argmax written by the forward"), gy = Grid("gy", "gradient of y"), gx = Image("gx", "gradient of x", false), y = Grid("y", "output", false);
                 Forward(s, w, "Max pooling: y is the largest value of each window and indexes its position h·W + w in the input plane. Padding never wins; a NaN in a window wins and propagates (index of the last NaN, as PyTorch).", w2 =>
                 {
-                    w2.Line("var job = new " + m + "_Forward { Image = " + P(s, 0) + ", Grid = " + P(s, 1) + ", Indexes = " + P(s, 2) + " };");
-                    Run(w2, g.Batch * g.GridChannels);
+                    w2.Line("var " + job + " = new " + m + "_Forward { Image = " + P(s, 0) + ", Grid = " + P(s, 1) + ", Indexes = " + P(s, 2) + " };");
+                    Run(w2, g.Batch * g.GridChannels, job);
                 });
                 Method(s, w, GeneratedNames.Backward, "The gradient of the input (DeZero's Pooling2DGrad): each gy is added at its window's argmax. Its own gradient is " + m + "WithIndexes.", new[] { idx, gy, gx }, w2 =>
                 {
@@ -242,8 +250,8 @@ internal static partial class CpuEmitter
                 string divisor = s.CountIncludePad ? "KH·KW (padding counts, as DeZero and PyTorch's default)" : "the number of window cells inside the image (count_include_pad = false)";
                 Forward(s, w, "Average pooling: y is the mean of each window, dividing by " + divisor + ".", w2 =>
                 {
-                    w2.Line("var job = new " + m + "_Forward { Image = " + P(s, 0) + ", Grid = " + P(s, 1) + " };");
-                    Run(w2, g.Batch * g.GridChannels);
+                    w2.Line("var " + job + " = new " + m + "_Forward { Image = " + P(s, 0) + ", Grid = " + P(s, 1) + " };");
+                    Run(w2, g.Batch * g.GridChannels, job);
                 });
                 Method(s, w, GeneratedNames.Backward, "The gradient of the input: each gy, divided as in the forward, is spread over its window. Linear in gy, so its gradient is " + m + " again.", new[] { gy, gx }, w2 =>
                 {
@@ -267,9 +275,9 @@ internal static partial class CpuEmitter
                 Forward(s, w, isIm2col ? im2colText : col2imText, w2 =>
                 {
                     w2.Line(isIm2col
-                        ? "var job = new " + m + "_Im2col { Image = " + P(s, 0) + ", Columns = " + P(s, 1) + " };"
-                        : "var job = new " + m + "_Col2im { Columns = " + P(s, 0) + ", Image = " + P(s, 1) + " };");
-                    Run(w2, g.Batch * g.ImageChannels);
+                        ? "var " + job + " = new " + m + "_Im2col { Image = " + P(s, 0) + ", Columns = " + P(s, 1) + " };"
+                        : "var " + job + " = new " + m + "_Col2im { Columns = " + P(s, 0) + ", Image = " + P(s, 1) + " };");
+                    Run(w2, g.Batch * g.ImageChannels, job);
                 });
                 Method(s, w, GeneratedNames.Backward, isIm2col ? "The gradient of the input: col2im of gcol (the adjoint of im2col)." : "The gradient of the columns: im2col of gx (the adjoint of col2im).", isIm2col ? new[] { cols, image } : new[] { image with { Name = "gx", ReadOnly = true }, cols with { ReadOnly = false } }, w2 =>
                 {
@@ -297,8 +305,8 @@ internal static partial class CpuEmitter
     /// <summary>The user's name of the operator's i-th parameter, escaped.</summary>
     private static string P(OperatorSpec s, int index) => SourceFile.Id(s.ParameterNames[index]);
 
-    private static void Run(IndentedWriter w, int tasks)
-        => w.Line("global::TensorDsl.Threading.TensorThreads.Run(" + N(tasks) + ", ref job);");
+    private static void Run(IndentedWriter w, int tasks, string job = "job")
+        => w.Line("global::TensorDsl.Threading.TensorThreads.Run(" + N(tasks) + ", ref " + job + ");");
 
     /// <summary>The body of the user's partial method, with its parameters as the user named them.</summary>
     private static void Forward(OperatorSpec s, IndentedWriter w, string summary, System.Action<IndentedWriter> body)

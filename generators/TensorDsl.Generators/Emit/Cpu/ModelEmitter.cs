@@ -196,7 +196,7 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>Creates the model with its weights drawn from <paramref name=\"seed\"/> by " + scheme.Substring(Training.Length) + " initialisation; biases start at zero.</summary>");
         w.Line("/// <param name=\"seed\">The seed of the weights and of the dropout masks: equal seeds give equal models and training runs.</param>");
         w.Line(SourceFile.GeneratedCodeAttribute);
-        w.Line("public " + m.ClassName + "(ulong seed = 0)");
+        w.Line("public " + SourceFile.Id(m.ClassName) + "(ulong seed = 0)");
         w.Indent();
         w.Line(": this(seed, " + scheme + ")");
         w.Outdent();
@@ -207,7 +207,7 @@ internal static partial class ModelEmitter
         w.Line("/// <param name=\"seed\">The seed of the weights and of the dropout masks.</param>");
         w.Line("/// <param name=\"initialization\">How the weights are drawn.</param>");
         w.Line(SourceFile.GeneratedCodeAttribute);
-        using (w.Open("public " + m.ClassName + "(ulong seed, " + Training + "InitScheme initialization)"))
+        using (w.Open("public " + SourceFile.Id(m.ClassName) + "(ulong seed, " + Training + "InitScheme initialization)"))
         {
             w.Line(Training + "TensorRandom random = new " + Training + "TensorRandom(seed);");
             w.Line("_dropoutRandom = new " + Training + "TensorRandom(seed, 1);");
@@ -610,5 +610,9 @@ internal static partial class ModelEmitter
         return p;
     }
 
-    internal static string Camel(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+    /// <summary>
+    /// The stem of a layer's private fields and locals: "Conv1" → "conv1". Names that do not start with a capital
+    /// get a leading '_' ("conv1" → "_conv1"), so that layers named Conv1 and conv1 never share a field.
+    /// </summary>
+    internal static string Camel(string name) => char.IsUpper(name[0]) ? char.ToLowerInvariant(name[0]) + name.Substring(1) : "_" + name;
 }
