@@ -106,9 +106,19 @@ internal static partial class CpuEmitter
         string arguments = string.Join(", ", parameters.Select(p => SourceFile.Id(p.Name) + (p.ReadOnly ? ".ReadOnlySpan" : ".Span")));
         w.Line(SourceFile.ExtraModifiers(s) + " void " + name + "(" + parameterList + ")");
         w.Indent();
-        w.Line("=> " + name + "(" + arguments + ");");
+        // A parameter named like the method would shadow it in the call: qualify the call then.
+        string bare = name.TrimStart('@');
+        string callee = !parameters.Any(p => p.Name == bare)
+            ? name
+            : s.Modifiers.Split(' ').Contains("static") ? QualifiedType(s) + "." + name : "this." + name;
+        w.Line("=> " + callee + "(" + arguments + ");");
         w.Outdent();
     }
 
     private static string Element(OperatorSpec s, TensorParameter p) => p.IsIndex ? "int" : s.ElementType;
+
+    /// <summary>The declaring type as <c>global::Ns.Outer.Inner</c>, which no parameter name can shadow.</summary>
+    private static string QualifiedType(OperatorSpec s)
+        => "global::" + string.Join(".", (s.Namespace.Length > 0 ? s.Namespace.Split('.').Select(SourceFile.Id) : Enumerable.Empty<string>())
+            .Concat(s.ContainingTypes.Select(t => SourceFile.Id(t.Name))));
 }

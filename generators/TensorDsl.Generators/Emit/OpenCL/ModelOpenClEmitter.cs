@@ -24,6 +24,7 @@ internal static class ModelOpenClEmitter
     {
         ModelEmitter.Plan plan = new(m);
         string t = m.ElementType;
+        string model = SourceFile.Id(m.ClassName);
         IndentedWriter w = new();
         foreach (LayerSpec layer in plan.Layers.Where(l => l.Operator is not null))
         {
@@ -44,7 +45,7 @@ internal static class ModelOpenClEmitter
             w.Line("private const string Source = @\"");
             w.Lines(Program(m).Replace("\"", "\"\"") + "\";");
             w.Line();
-            w.Line("private readonly " + m.ClassName + " _model;");
+            w.Line("private readonly " + model + " _model;");
             w.Line("private readonly " + Cl + "OpenClRuntime _runtime;");
             w.Line("private readonly " + buffer + " _input;");
             List<string> disposables = new() { "_input" };
@@ -86,7 +87,7 @@ internal static class ModelOpenClEmitter
             w.Line();
             w.Line("/// <summary>Allocates the device buffers for <paramref name=\"model\"/> on <paramref name=\"runtime\"/> (null: <c>OpenClRuntime.Shared</c>).</summary>");
             w.Line(SourceFile.GeneratedCodeAttribute);
-            using (w.Open("public OnOpenCL(" + m.ClassName + " model, " + Cl + "OpenClRuntime? runtime = null)"))
+            using (w.Open("public OnOpenCL(" + model + " model, " + Cl + "OpenClRuntime? runtime = null)"))
             {
                 w.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
                 w.Line("_model = model;");
@@ -126,7 +127,7 @@ internal static class ModelOpenClEmitter
 
             w.Line();
             w.Line("/// <summary>The host model whose parameters this executor uploads and whose gradients it fills.</summary>");
-            w.Line("public " + m.ClassName + " Model => _model;");
+            w.Line("public " + model + " Model => _model;");
             w.Line();
             w.Line("/// <summary>The runtime whose device runs the model.</summary>");
             w.Line("public " + Cl + "OpenClRuntime Runtime => _runtime;");
@@ -170,7 +171,7 @@ internal static class ModelOpenClEmitter
     private static void EmitForward(IndentedWriter w, ModelSpec m, ModelEmitter.Plan plan)
     {
         string t = m.ElementType;
-        w.Line("/// <summary>Uploads the model's parameters and <see cref=\"" + m.ClassName + ".Input\"/>, runs every layer on the device, and downloads the output into the model's <see cref=\"" + m.ClassName + ".Output\"/>.</summary>");
+        w.Line("/// <summary>Uploads the model's parameters and <see cref=\"" + SourceFile.Id(m.ClassName) + ".Input\"/>, runs every layer on the device, and downloads the output into the model's <see cref=\"" + SourceFile.Id(m.ClassName) + ".Output\"/>.</summary>");
         w.Line(SourceFile.GeneratedCodeAttribute);
         using (w.Open("public global::System.ReadOnlySpan<" + t + "> Forward()"))
         {

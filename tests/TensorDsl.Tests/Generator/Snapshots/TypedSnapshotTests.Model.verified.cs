@@ -242,8 +242,7 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, x, "y", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, w, "y", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(y, b, "y", "b");
-            var job = new ConvKernel_Correlate { Image = x, Weight = w, Bias = b, Grid = y };
-            global::TensorDsl.Threading.TensorThreads.Run(8, ref job);
+            ConvKernel_Plan.Kernel.Correlate(x, w, b, y);
         }
 
         /// <summary>The gradient of the input, gx = deconv2d(gy, w) (DeZero's Deconv2d with outsize H×W).</summary>
@@ -259,8 +258,7 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(gx.Length, 144, "gx", "4×1×6×6");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, w, "gx", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gx, gy, "gx", "gy");
-            var job = new ConvKernel_Scatter { Grid = gy, Weight = w, Image = gx };
-            global::TensorDsl.Threading.TensorThreads.Run(4, ref job);
+            ConvKernel_Plan.Kernel.Scatter(gy, w, default, gx);
         }
 
         /// <summary>The gradient of the weights, gw = Conv2DGradW(x, gy): the correlation of x with gy.</summary>
@@ -276,8 +274,7 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Length(gw.Length, 18, "gw", "2×1×3×3");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, x, "gw", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gw, gy, "gw", "gy");
-            var job = new ConvKernel_WeightGradient { Image = x, Grid = gy, WeightGradient = gw };
-            global::TensorDsl.Threading.TensorThreads.Run(2, ref job);
+            ConvKernel_Plan.Kernel.WeightGradient(x, gy, gw);
         }
 
         /// <summary>The gradient of the bias: gy summed over the batch and both spatial axes.</summary>
@@ -329,158 +326,15 @@ namespace Demo
         }
     }
 
-    /// <summary>Correlation of the image with the weights into the grid (conv2d); a task is one (n, gc) grid plane.</summary>
+    /// <summary>The planned float32 convolution kernel of ConvKernel: implicit GEMM; forward tasks of 1 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 2 phase rows, 1×96 tiles, blocks of 18 channels; weight-gradient tasks of 1×4 channels × 1×3 taps.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct ConvKernel_Correlate : global::TensorDsl.Threading.IParallelJob
+    file static class ConvKernel_Plan
     {
-        private const int Batch = 4;
-        private const int ImageChannels = 1, ImageHeight = 6, ImageWidth = 6, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 2, GridHeight = 4, GridWidth = 4, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 0, PadWidth = 0;
-
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.ReadOnlySpan<float> Bias;
-        public global::System.Span<float> Grid;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float bias = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Bias);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / GridChannels;
-                int gc = task - (n * GridChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, task * GridPlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, GridPlane).Fill(global::System.Runtime.CompilerServices.Unsafe.Add(ref bias, gc));
-                for (int ic = 0; ic < ImageChannels; ic++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (oh * GridWidth) + owBegin);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                global::TensorDsl.Runtime.VectorMath.MultiplyAdd(ref target, ref source, a, count);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Transposed correlation of the grid with the weights into the image (deconv2d, conv2d's input gradient); a task is one (n, ic) image plane, so overlapping windows never race.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct ConvKernel_Scatter : global::TensorDsl.Threading.IParallelJob
-    {
-        private const int Batch = 4;
-        private const int ImageChannels = 1, ImageHeight = 6, ImageWidth = 6, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 2, GridHeight = 4, GridWidth = 4, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 0, PadWidth = 0;
-
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.ReadOnlySpan<float> Weight;
-        public global::System.Span<float> Image;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float weight = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Weight);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            for (int task = begin; task < end; task++)
-            {
-                int n = task / ImageChannels;
-                int ic = task - (n * ImageChannels);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, task * ImagePlane);
-                global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref output, ImagePlane).Fill(0f);
-                for (int gc = 0; gc < GridChannels; gc++)
-                {
-                    ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                    ref float kernel = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref weight, ((gc * ImageChannels) + ic) * KernelArea);
-                    for (int kh = 0; kh < KernelHeight; kh++)
-                    {
-                        int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                        int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                        for (int kw = 0; kw < KernelWidth; kw++)
-                        {
-                            int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                            int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                            float a = global::System.Runtime.CompilerServices.Unsafe.Add(ref kernel, (kh * KernelWidth) + kw);
-                            for (int oh = ohBegin; count > 0 && oh < ohEnd; oh++)
-                            {
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref output, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                ref float source = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (oh * GridWidth) + owBegin);
-                                global::TensorDsl.Runtime.VectorMath.MultiplyAdd(ref target, ref source, a, count);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>Correlation of the image with the grid into the weight gradient (Conv2DGradW); a task is one (gc, ic) kernel, summed over the batch in order.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
-    file ref struct ConvKernel_WeightGradient : global::TensorDsl.Threading.IParallelJob
-    {
-        private const int Batch = 4;
-        private const int ImageChannels = 1, ImageHeight = 6, ImageWidth = 6, ImagePlane = ImageHeight * ImageWidth;
-        private const int GridChannels = 2, GridHeight = 4, GridWidth = 4, GridPlane = GridHeight * GridWidth;
-        private const int KernelHeight = 3, KernelWidth = 3, KernelArea = KernelHeight * KernelWidth;
-        private const int StrideHeight = 1, StrideWidth = 1, PadHeight = 0, PadWidth = 0;
-
-        public global::System.ReadOnlySpan<float> Image;
-        public global::System.ReadOnlySpan<float> Grid;
-        public global::System.Span<float> WeightGradient;
-
-        public void Execute(int begin, int end)
-        {
-            ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
-            ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
-            ref float weightGradient = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(WeightGradient);
-            for (int task = begin; task < end; task++)
-            {
-                int gc = task / ImageChannels;
-                int ic = task - (gc * ImageChannels);
-                for (int kh = 0; kh < KernelHeight; kh++)
-                {
-                    int ohBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kh, PadHeight, StrideHeight);
-                    int ohEnd = global::TensorDsl.Runtime.WindowMath.EndInside(kh, PadHeight, StrideHeight, ImageHeight, GridHeight);
-                    for (int kw = 0; kw < KernelWidth; kw++)
-                    {
-                        int owBegin = global::TensorDsl.Runtime.WindowMath.FirstInside(kw, PadWidth, StrideWidth);
-                        int count = global::TensorDsl.Runtime.WindowMath.EndInside(kw, PadWidth, StrideWidth, ImageWidth, GridWidth) - owBegin;
-                        float sum = 0f;
-                        for (int n = 0; count > 0 && n < Batch; n++)
-                        {
-                            ref float gridPlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, ((n * GridChannels) + gc) * GridPlane);
-                            ref float imagePlane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, ((n * ImageChannels) + ic) * ImagePlane);
-                            for (int oh = ohBegin; oh < ohEnd; oh++)
-                            {
-                                ref float g = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref gridPlane, (oh * GridWidth) + owBegin);
-                                ref float x = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref imagePlane, (((oh * StrideHeight) - PadHeight + kh) * ImageWidth) + (owBegin * StrideWidth) - PadWidth + kw);
-                                sum += global::TensorDsl.Runtime.VectorMath.Dot(ref g, ref x, count);
-                            }
-                        }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref weightGradient, (task * KernelArea) + (kh * KernelWidth) + kw) = sum;
-                    }
-                }
-            }
-        }
+        public static readonly global::TensorDsl.Kernels.ConvolutionKernel Kernel = new(
+            4, 1, 6, 6,
+            2, 4, 4,
+            3, 3, 1, 1, 0, 0,
+            new global::TensorDsl.Kernels.ConvolutionTiling(1, 4, 64, 2, 1, 18, 1, 1, 24, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>
