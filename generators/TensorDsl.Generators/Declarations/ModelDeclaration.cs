@@ -15,18 +15,7 @@ internal sealed record DeclaredLayer(
     LocationInfo? AttributeLocation,
     LocationInfo? PropertyLocation)
 {
-    public DeclaredArgument? Find(string name)
-    {
-        foreach (DeclaredArgument argument in Arguments)
-        {
-            if (argument.Name == name)
-            {
-                return argument;
-            }
-        }
-
-        return null;
-    }
+    public DeclaredArgument? Find(string name) => Arguments.Find(name);
 
     public DeclaredReal? FindReal(string name)
     {
@@ -58,16 +47,5 @@ internal sealed record ModelDeclaration(
     LocationInfo? AttributeLocation,
     LocationInfo? ClassLocation)
 {
-    public DeclaredArgument? Find(string name)
-    {
-        foreach (DeclaredArgument argument in Arguments)
-        {
-            if (argument.Name == name)
-            {
-                return argument;
-            }
-        }
-
-        return null;
-    }
+    public DeclaredArgument? Find(string name) => Arguments.Find(name);
 }

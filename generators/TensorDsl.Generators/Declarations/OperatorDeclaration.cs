@@ -5,6 +5,24 @@ namespace TensorDsl.Generators.Declarations;
 /// <summary>One named attribute argument as written (bools as 0/1), with where it was written.</summary>
 internal sealed record DeclaredArgument(string Name, long Value, LocationInfo? Location);
 
+/// <summary>Lookup of attribute arguments by name, shared by every declaration record.</summary>
+internal static class DeclaredArguments
+{
+    /// <summary>The argument named <paramref name="name"/>, or null when it was not written.</summary>
+    public static DeclaredArgument? Find(this EquatableArray<DeclaredArgument> arguments, string name)
+    {
+        foreach (DeclaredArgument argument in arguments)
+        {
+            if (argument.Name == name)
+            {
+                return argument;
+            }
+        }
+
+        return null;
+    }
+}
+
 /// <summary>How a parameter's type relates to the spans an operator takes.</summary>
 internal enum SpanKind
 {
@@ -37,16 +55,5 @@ internal sealed record OperatorDeclaration(
     LocationInfo? MethodLocation)
 {
     /// <summary>The argument named <paramref name="name"/>, or null when it was not written.</summary>
-    public DeclaredArgument? Find(string name)
-    {
-        foreach (DeclaredArgument argument in Arguments)
-        {
-            if (argument.Name == name)
-            {
-                return argument;
-            }
-        }
-
-        return null;
-    }
+    public DeclaredArgument? Find(string name) => Arguments.Find(name);
 }

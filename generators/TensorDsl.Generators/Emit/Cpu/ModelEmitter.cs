@@ -116,6 +116,19 @@ internal static partial class ModelEmitter
         public string Output(int i) => i < 0 || Owner[i] < 0 ? "_input" : "_" + Camel(Layers[Owner[i]].Name) + "Output";
 
         public string Gradient(int i) => "_" + Camel(Layers[Owner[i]].Name) + "Gradient";
+
+        /// <summary>The fields of every weight and bias in layer order ("_conv1Weight", "_conv1Bias", …): the model's Parameters.</summary>
+        public IEnumerable<string> ParameterFields()
+        {
+            foreach (LayerSpec layer in Layers.Where(l => l.HasParameters))
+            {
+                yield return "_" + Camel(layer.Name) + "Weight";
+                if (layer.HasBias)
+                {
+                    yield return "_" + Camel(layer.Name) + "Bias";
+                }
+            }
+        }
     }
 
     private static void EmitConstants(IndentedWriter w, ModelSpec m, Plan plan, LayerSpec? loss)
@@ -230,17 +243,7 @@ internal static partial class ModelEmitter
                 w.Line("_" + name + "Layer = new global::TensorDsl.Models.Layer<" + t + ">(\"" + layer.Name + "\", \"" + layer.Kind + "\", " + Shape(layer.InputShape) + ", " + Shape(layer.OutputShape) + parameters + ");");
             }
 
-            List<string> all = new();
-            foreach (LayerSpec layer in plan.Layers.Where(l => l.HasParameters))
-            {
-                all.Add("_" + Camel(layer.Name) + "Weight");
-                if (layer.HasBias)
-                {
-                    all.Add("_" + Camel(layer.Name) + "Bias");
-                }
-            }
-
-            w.Line("_parameters = new " + Training + "Parameter<" + t + ">[] { " + string.Join(", ", all) + " };");
+            w.Line("_parameters = new " + Training + "Parameter<" + t + ">[] { " + string.Join(", ", plan.ParameterFields()) + " };");
             w.Line("_layers = new global::TensorDsl.Models.Layer<" + t + ">[] { " + string.Join(", ", plan.Layers.Select(l => "_" + Camel(l.Name) + "Layer")) + " };");
         }
 

@@ -77,7 +77,7 @@ internal static class ModelOpenClEmitter
                 }
             }
 
-            foreach (string p in ParameterFields(plan))
+            foreach (string p in plan.ParameterFields())
             {
                 w.Line("private readonly " + buffer + " " + p + ", " + p + "Gradient;");
                 disposables.Add(p);
@@ -118,7 +118,7 @@ internal static class ModelOpenClEmitter
                     }
                 }
 
-                foreach (string p in ParameterFields(plan))
+                foreach (string p in plan.ParameterFields())
                 {
                     w.Line(p + " = _runtime.Allocate<" + t + ">(model." + p + ".Length);");
                     w.Line(p + "Gradient = _runtime.Allocate<" + t + ">(model." + p + ".Length);");
@@ -154,20 +154,6 @@ internal static class ModelOpenClEmitter
         return SourceFile.Write(m.Namespace, m.ContainingTypes, "the [Model] attribute of " + m.ClassName, w.ToString(), OpenClEmitter.LaunchHelper);
     }
 
-    private static IEnumerable<string> ParameterFields(ModelEmitter.Plan plan)
-    {
-        foreach (LayerSpec layer in plan.Layers.Where(l => l.HasParameters))
-        {
-            yield return "_" + ModelEmitter.Camel(layer.Name) + "Weight";
-            if (layer.HasBias)
-            {
-                yield return "_" + ModelEmitter.Camel(layer.Name) + "Bias";
-            }
-        }
-    }
-
-    private static string Output(ModelEmitter.Plan plan, int i) => plan.Output(i);
-
     private static void EmitForward(IndentedWriter w, ModelSpec m, ModelEmitter.Plan plan)
     {
         string t = m.ElementType;
@@ -175,7 +161,7 @@ internal static class ModelOpenClEmitter
         w.Line(SourceFile.GeneratedCodeAttribute);
         using (w.Open("public global::System.ReadOnlySpan<" + t + "> Forward()"))
         {
-            foreach (string p in ParameterFields(plan))
+            foreach (string p in plan.ParameterFields())
             {
                 w.Line(p + ".Upload(_model." + p + ".Value);");
             }
@@ -184,7 +170,7 @@ internal static class ModelOpenClEmitter
             for (int i = 0; i <= plan.LastComputing; i++)
             {
                 LayerSpec layer = plan.Layers[i];
-                string x = Output(plan, i - 1), y = Output(plan, i), name = ModelEmitter.Camel(layer.Name);
+                string x = plan.Output(i - 1), y = plan.Output(i), name = ModelEmitter.Camel(layer.Name);
                 string op = ModelShapeInference.KernelName(layer.Name) + GeneratedNames.OpenCL;
                 string n = N(layer.OutputLength);
                 switch (layer.Kind)
@@ -225,7 +211,7 @@ internal static class ModelOpenClEmitter
                 }
             }
 
-            w.Line(Output(plan, plan.LastComputing) + ".Download(_model." + Output(plan, plan.LastComputing) + ");");
+            w.Line(plan.Output(plan.LastComputing) + ".Download(_model." + plan.Output(plan.LastComputing) + ");");
             w.Line("return _model.Output;");
         }
 
@@ -268,7 +254,7 @@ internal static class ModelOpenClEmitter
                     continue;
                 }
 
-                string x = Output(plan, i - 1), y = Output(plan, i), gy = plan.Gradient(i), gx = input ? plan.Gradient(i - 1) : string.Empty;
+                string x = plan.Output(i - 1), y = plan.Output(i), gy = plan.Gradient(i), gx = input ? plan.Gradient(i - 1) : string.Empty;
                 string name = ModelEmitter.Camel(layer.Name);
                 string op = ModelShapeInference.KernelName(layer.Name) + GeneratedNames.OpenCL;
                 string n = N(layer.OutputLength);
@@ -329,7 +315,7 @@ internal static class ModelOpenClEmitter
                 }
             }
 
-            foreach (string p in ParameterFields(plan))
+            foreach (string p in plan.ParameterFields())
             {
                 w.Line(p + "Gradient.Download(_model." + p + ".Gradient);");
             }
