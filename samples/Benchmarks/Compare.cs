@@ -28,7 +28,7 @@ internal static class Compare
         double peak1 = FmaPeak.Measure(1), peak = FmaPeak.Measure(threads);
         using JsonDocument torch = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "torch.json")));
         Console.WriteLine($"threads: {threads} (ours TensorThreads.Count, torch.set_num_threads({torch.RootElement.GetProperty("threads").GetInt32()})), torch {torch.RootElement.GetProperty("torch").GetString()}");
-        Console.WriteLine($"measured FMA peak: {peak1:F1} GFLOP/s on 1 thread, {peak:F1} GFLOP/s on {threads} threads");
+        Console.WriteLine($"measured FMA peak ({FmaPeak.Isa}): {peak1:F1} GFLOP/s on 1 thread, {peak:F1} GFLOP/s on {threads} threads");
         Console.WriteLine();
         Console.WriteLine("| case | dir | ours ms | torch ms | torch/ours | GFLOP/s | % of peak | GFLOP/CPU-s | GB/s | alloc B/call | max rel err |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -145,7 +145,16 @@ internal static class Compare
     /// The median wall time of repeated calls (at least 5, up to 40 or about a second), after a warm-up of 10 calls or
     /// a quarter second, whichever ends first, so that the JIT's tiered compilation has settled.
     /// </summary>
-    public static double MedianMs(Action call, double budget = 1.0)
+    public static double MedianMs(Action call, double budget = 1.0) => Times(call, budget, out _);
+
+    /// <summary>The fastest of the same repeated calls: for comparing kernel versions on a machine shared with other work.</summary>
+    public static double BestMs(Action call, double budget = 1.0)
+    {
+        Times(call, budget, out double best);
+        return best;
+    }
+
+    private static double Times(Action call, double budget, out double best)
     {
         Stopwatch total = Stopwatch.StartNew();
         Action counted = () =>
@@ -167,6 +176,7 @@ internal static class Compare
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
+        best = times.Min();
         return Median(times);
     }
 

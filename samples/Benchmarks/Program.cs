@@ -49,7 +49,8 @@ public static class Program
 
         if (args.Length >= 1 && args[0] == "parts")
         {
-            // parts [THREADS] [CASES]: forward and each gradient timed on its own, with GFLOP/s, for profiles.
+            // parts [THREADS] [CASES]: forward and each gradient timed on its own (the fastest of repeated calls, which a
+            // shared machine's load disturbs least), with GFLOP/s, for comparing kernel versions and for profiles.
             Threading.TensorThreads.Count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2;
             foreach (SuiteCase c in SuiteCase.All)
             {
@@ -58,11 +59,11 @@ public static class Program
                     continue;
                 }
 
-                double fwd = Compare.MedianMs(c.Forward);
+                double fwd = Compare.BestMs(c.Forward);
                 Console.Write($"{c.Name}: fwd {fwd:F3} ms ({c.ForwardFlops / fwd / 1e6:F1} GFLOP/s)");
                 foreach ((string name, Action call) in c.BackwardParts())
                 {
-                    double ms = Compare.MedianMs(call);
+                    double ms = Compare.BestMs(call);
                     Console.Write($", {name} {ms:F3} ms" + (name == "gb" ? string.Empty : $" ({c.ForwardFlops / ms / 1e6:F1} GFLOP/s)"));
                 }
 

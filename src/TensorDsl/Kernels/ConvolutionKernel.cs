@@ -15,15 +15,11 @@ namespace TensorDsl.Kernels;
 /// <param name="ScatterRows">Output rows of one image phase per task of the transposed correlation.</param>
 /// <param name="ScatterTileRows">Output channels per register tile of the transposed correlation.</param>
 /// <param name="ScatterBlockChannels">Grid channels per reduction block of the transposed correlation.</param>
-/// <param name="GradientChannelBlocks">Blocks of 4 output channels per weight-gradient task.</param>
-/// <param name="GradientTapBlocks">Blocks of 3 taps (input channel, kh, kw) per weight-gradient task.</param>
-/// <param name="GradientChunk">Positions per reduction chunk of the weight gradient (a multiple of 8; cache blocking).</param>
 /// <param name="CorrelateWeightsInner">Loop order of the correlation: weight blocks inside tiles (input-stationary) rather than outside.</param>
 /// <param name="ScatterWeightsInner">Loop order of the transposed correlation, likewise.</param>
 public readonly record struct ConvolutionTiling(
     int CorrelateRows, int CorrelateTileRows, int CorrelateBlockChannels,
     int ScatterRows, int ScatterTileRows, int ScatterBlockChannels,
-    int GradientChannelBlocks, int GradientTapBlocks, int GradientChunk,
     bool CorrelateWeightsInner = false, bool ScatterWeightsInner = false);
 
 /// <summary>
@@ -31,11 +27,12 @@ public readonly record struct ConvolutionTiling(
 /// <para>
 /// The input is first copied once into a zero-padded buffer, split by stride phase, whose rows are <c>Wq</c> wide.
 /// Every output position then reads every kernel tap at a constant offset from its own flat index
-/// <c>row·Wq + col</c>, so 16 consecutive positions are one unaligned vector load, and a 6×16 register tile
-/// (6 output channels × 16 positions) sums over all taps with FMA. The <c>Wq − width</c> positions past each row
-/// are computed and dropped. Transposed convolution (deconv2d, conv2d's input gradient) is the same GEMM once
-/// per output stride phase, each phase using its own subset of kernel taps. The weight gradient is a reduction
-/// over positions, computed by 4×3 dot-product tiles over the same transformed input.
+/// <c>row·Wq + col</c>, so consecutive positions are one unaligned vector load, and a register tile of R output
+/// channels × a few vectors of positions sums over all taps with FMA (AVX-512: up to 24 Vector512 accumulators, e.g.
+/// 8 channels × 48 positions; otherwise 12 Vector256). The <c>Wq − width</c> positions past each row are computed and
+/// dropped. Transposed convolution (deconv2d, conv2d's input gradient) is the same GEMM once per output stride phase,
+/// each phase using its own subset of kernel taps. The weight gradient is a GEMM reduced over positions: R taps × a
+/// few vectors of grid channels, the grid gradient transposed to position-major rows.
 /// </para>
 /// <para>
 /// Geometry follows <c>WindowGeometry</c>: the <em>image</em> is the N×IC×IH×IW tensor the window slides over,
@@ -47,19 +44,20 @@ public sealed class ConvolutionKernel
 {
     private readonly int _batch, _imageChannels, _imageHeight, _imageWidth, _gridChannels, _gridHeight, _gridWidth;
     private readonly int _kernelArea;
-    private readonly ConvolutionTiling _tiling;
     private readonly InputTransform _imageTransform;
     private readonly InputTransform _gridTransform;
     private readonly GemmPlan _correlate;
     private readonly GemmPlan _scatter;
 
-    // Weight gradient: grid rows re-laid to the image transform's row width, padded to a multiple of 8.
+    // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
+    private readonly bool _gradientWide;
     private readonly int _gradientLength;
-    private readonly int _gradientChunk;
+    private readonly int _gradientRows, _gradientColumns;
     private readonly int _gradientChannelsPadded;
     private readonly int[] _gradientOffsets;
+    private readonly int[] _gradientSequence;
     private readonly int _gradientTaps;
-    private readonly int _gradientTasksPerGroup;
+    private readonly int _gradientChannelGroup, _gradientChannelGroups;
     private readonly int _gradientTasks;
     private readonly int _gradientSourceLength;
 
@@ -69,6 +67,16 @@ public sealed class ConvolutionKernel
         int gridChannels, int gridHeight, int gridWidth,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth,
         ConvolutionTiling tiling)
+        : this(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth, tiling, MicroKernels.Avx512)
+    {
+    }
+
+    /// <summary>Plans the kernels with the AVX-512 tiles (<paramref name="wide"/>, which needs AVX-512F) or the 256-bit ones.</summary>
+    internal ConvolutionKernel(
+        int batch, int imageChannels, int imageHeight, int imageWidth,
+        int gridChannels, int gridHeight, int gridWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth,
+        ConvolutionTiling tiling, bool wide)
     {
         _batch = batch;
         _imageChannels = imageChannels;
@@ -78,7 +86,6 @@ public sealed class ConvolutionKernel
         _gridHeight = gridHeight;
         _gridWidth = gridWidth;
         _kernelArea = kernelHeight * kernelWidth;
-        _tiling = tiling;
 
         // ---- correlation: image → grid, one phase; the image split by stride phase.
         int rowsQ = gridHeight + ((kernelHeight - 1) / strideHeight);
@@ -102,7 +109,7 @@ public sealed class ConvolutionKernel
         _correlate = new GemmPlan(
             _imageTransform, gridChannels, gridHeight, gridWidth, imageChannels * _kernelArea,
             new[] { new GemmPhase(offsets, weightIndex, _kernelArea, gridHeight, gridWidth, 0, 1, 0, 1) },
-            batch, Math.Max(1, tiling.CorrelateRows), tiling.CorrelateTileRows, tiling.CorrelateBlockChannels, tiling.CorrelateWeightsInner);
+            batch, Math.Max(1, tiling.CorrelateRows), tiling.CorrelateTileRows, tiling.CorrelateBlockChannels, tiling.CorrelateWeightsInner, wide);
 
         // ---- transposed correlation: grid → image, one GEMM per image stride phase.
         int tapsHigh = (kernelHeight + strideHeight - 1) / strideHeight;
@@ -159,35 +166,63 @@ public sealed class ConvolutionKernel
             }
         }
 
-        _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels, tiling.ScatterWeightsInner);
+        _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels, tiling.ScatterWeightsInner, wide);
 
-        // ---- weight gradient: dot products over the image transform's flat positions.
-        _gradientLength = RoundUp(gridHeight * colsQ, 8);
-        _gradientChunk = Math.Clamp(RoundUp(Math.Max(8, tiling.GradientChunk), 8), 8, _gradientLength);
-        _gradientChannelsPadded = RoundUp(gridChannels, MicroKernels.DotRows);
+        // ---- weight gradient: a GEMM over the positions of every image, gW[tap, gc] = Σ x[tap offset + p] · g[p, gc],
+        // with the grid gradient transposed to position-major rows (grid channels contiguous, padded to the tile width)
+        // and each task's taps packed R-interleaved per image: the same tiles as the forward, R taps × C grid channels.
+        _gradientWide = wide;
+        _gradientLength = gridHeight * colsQ;
+        _gradientRows = wide ? MicroKernels.WideRowsFor(taps, gridChannels) : TileRowsFor(taps, gridChannels);
+        _gradientColumns = wide ? MicroKernels.WideColumnsFor(_gradientRows) : MicroKernels.ColumnsFor(_gradientRows);
+        _gradientChannelsPadded = RoundUp(gridChannels, _gradientColumns);
         _gradientTaps = taps;
-        _gradientOffsets = new int[RoundUp(taps, MicroKernels.DotTaps)];
+        _gradientOffsets = new int[RoundUp(taps, _gradientRows)];
         Array.Copy(offsets, _gradientOffsets, taps);
-        int channelBlocks = _gradientChannelsPadded / MicroKernels.DotRows;
-        int tapBlocks = _gradientOffsets.Length / MicroKernels.DotTaps;
-        int channelGroup = Math.Clamp(tiling.GradientChannelBlocks, 1, channelBlocks);
-        int tapGroup = Math.Clamp(tiling.GradientTapBlocks, 1, Math.Max(1, tapBlocks));
-        _gradientTasksPerGroup = (tapBlocks + tapGroup - 1) / tapGroup;
-        _gradientTasks = ((channelBlocks + channelGroup - 1) / channelGroup) * _gradientTasksPerGroup;
-        GradientChannelGroup = channelGroup;
-        GradientTapGroup = tapGroup;
+        _gradientSequence = new int[_gradientLength];
+        for (int i = 0; i < _gradientLength; i++)
+        {
+            _gradientSequence[i] = i * _gradientChannelsPadded;
+        }
+
+        // Tasks are tap blocks, each over every grid channel (its packed taps serve them all); with few tap blocks the
+        // grid channels are split as well, so that the threads get even shares.
+        int tapBlocks = _gradientOffsets.Length / _gradientRows;
+        int channelBlocks = _gradientChannelsPadded / _gradientColumns;
+        _gradientChannelGroups = Math.Clamp((MinimumGradientTasks + tapBlocks - 1) / tapBlocks, 1, channelBlocks);
+        _gradientChannelGroup = (channelBlocks + _gradientChannelGroups - 1) / _gradientChannelGroups;
+        _gradientChannelGroups = (channelBlocks + _gradientChannelGroup - 1) / _gradientChannelGroup;
+        _gradientTasks = tapBlocks * _gradientChannelGroups;
         int maxOffset = 0;
         foreach (int offset in offsets)
         {
             maxOffset = Math.Max(maxOffset, offset);
         }
 
-        _gradientSourceLength = Math.Max(_correlate.SourceLength, ((batch - 1) * _imageTransform.Image) + maxOffset + _gradientLength + 8);
+        _gradientSourceLength = Math.Max(_correlate.SourceLength, ((batch - 1) * _imageTransform.Image) + maxOffset + _gradientLength);
     }
 
-    private int GradientChannelGroup { get; }
+    /// <summary>Weight-gradient tasks wanted at least, so that 2–8 threads get even shares.</summary>
+    private const int MinimumGradientTasks = 16;
 
-    private int GradientTapGroup { get; }
+    /// <summary>256-bit tile rows for a GEMM of <paramref name="rows"/> × <paramref name="columns"/>: least padded work.</summary>
+    private static int TileRowsFor(int rows, int columns)
+    {
+        int best = 6;
+        long bestWork = long.MaxValue;
+        foreach (int r in new[] { 6, 4, 3, 2, 1 })
+        {
+            int c = MicroKernels.ColumnsFor(r);
+            long work = (long)RoundUp(rows, r) * RoundUp(columns, c);
+            if (work < bestWork)
+            {
+                best = r;
+                bestWork = work;
+            }
+        }
+
+        return best;
+    }
 
     /// <summary>The range q0..q1 of phase positions q whose output row s·q + phase − pad lies in [0, size).</summary>
     private static (int First, int Last) PhaseRange(int phase, int pad, int stride, int size)
@@ -215,12 +250,21 @@ public sealed class ConvolutionKernel
     public void WeightGradient(ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> weightGradient)
     {
         float[] source = Workspace.Source(_gradientSourceLength);
-        float[] second = Workspace.Second(_batch * _gradientChannelsPadded * _gradientLength);
+        float[] second = Workspace.Second(_batch * _gradientLength * _gradientChannelsPadded);
+        int gridTasks = _batch * TransposeBlocks;
         var prepare = new GradientPrepareJob { Kernel = this, Image = image, Grid = grid, Source = source, Second = second };
-        TensorThreads.Run((_batch * _imageChannels) + (_batch * _gridChannels) + 1, ref prepare);
+        TensorThreads.Run((_batch * _imageChannels) + gridTasks + 1, ref prepare);
         var job = new GradientJob { Kernel = this, Source = source, Second = second, WeightGradient = weightGradient };
         TensorThreads.Run(_gradientTasks, ref job);
     }
+
+    /// <summary>Grid channels one transposition task writes per position (a cache line).</summary>
+    private const int TransposeChannels = 16;
+
+    private int TransposeBlocks => (_gradientChannelsPadded + TransposeChannels - 1) / TransposeChannels;
+
+    /// <summary>Bytes of transposed grid gradient one chunk of positions spans, so that it stays in L2 across tasks.</summary>
+    private const int GradientChunkBytes = 192 * 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> source, Span<float> second)
@@ -233,94 +277,157 @@ public sealed class ConvolutionKernel
         }
 
         task -= imageTasks;
-        if (task == _batch * _gridChannels)
+        int blocks = TransposeBlocks;
+        if (task == _batch * blocks)
         {
-            // Slack past the last image: read only by dropped positions, but kept finite (zero).
+            // Slack past the last image: read only for positions whose gradient is zero, but kept finite (zero).
             int end = _batch * _imageTransform.Image;
             source.Slice(end, _gradientSourceLength - end).Clear();
             return;
         }
 
-        int n = task / _gridChannels, gc = task % _gridChannels;
-        int colsQ = _imageTransform.ColsQ;
-        Span<float> target = second.Slice(((n * _gradientChannelsPadded) + gc) * _gradientLength, _gradientLength);
-        ReadOnlySpan<float> plane = grid.Slice(((n * _gridChannels) + gc) * _gridHeight * _gridWidth, _gridHeight * _gridWidth);
-        target.Clear();
+        // second[n, p, gc] = grid[n, gc, oh, ow] at p = oh·Wq + ow; zero for ow ≥ grid width and gc ≥ grid channels.
+        int n = task / blocks, gc0 = task % blocks * TransposeChannels;
+        int colsQ = _imageTransform.ColsQ, plane = _gridHeight * _gridWidth;
+        int width = Math.Min(TransposeChannels, _gradientChannelsPadded - gc0);
+        int valid = Math.Clamp(_gridChannels - gc0, 0, width);
+        ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (n * _gradientLength * _gradientChannelsPadded) + gc0);
+        ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
         for (int oh = 0; oh < _gridHeight; oh++)
         {
-            plane.Slice(oh * _gridWidth, _gridWidth).CopyTo(target.Slice(oh * colsQ));
-        }
+            for (int ow = 0; ow < colsQ; ow++)
+            {
+                ref float row = ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded);
+                if (ow >= _gridWidth)
+                {
+                    MemoryMarshal.CreateSpan(ref row, width).Clear();
+                    continue;
+                }
 
-        if (gc == _gridChannels - 1)
-        {
-            second.Slice(((n * _gradientChannelsPadded) + _gridChannels) * _gradientLength, (_gradientChannelsPadded - _gridChannels) * _gradientLength).Clear();
+                int from = (oh * _gridWidth) + ow;
+                int c = 0;
+                for (; c < valid; c++)
+                {
+                    Unsafe.Add(ref row, c) = Unsafe.Add(ref planes, (c * plane) + from);
+                }
+
+                for (; c < width; c++)
+                {
+                    Unsafe.Add(ref row, c) = 0f;
+                }
+            }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ComputeGradient(int begin, int end, float[] source, float[] second, Span<float> weightGradient)
+    private void ComputeGradient(int begin, int end, float[] sourceArray, float[] secondArray, Span<float> weightGradient)
     {
-        int tapBlocks = _gradientOffsets.Length / MicroKernels.DotTaps;
-        int channelBlocks = _gradientChannelsPadded / MicroKernels.DotRows;
-        float[] sums = Workspace.Tile(GradientChannelGroup * GradientTapGroup * MicroKernels.DotRows * MicroKernels.DotTaps);
-        ref float x = ref MemoryMarshal.GetArrayDataReference(source);
-        ref float g = ref MemoryMarshal.GetArrayDataReference(second);
+        int rows = _gradientRows, columns = _gradientColumns;
+        int tileSize = rows * _gradientChannelGroup * columns;
+        int chunk = Math.Clamp(GradientChunkBytes / (_gradientChannelsPadded * sizeof(float)), 64, Math.Max(64, _gradientLength));
+        float[] sums = Workspace.Tile((end - begin) * tileSize);
+        float[] panelArray = Workspace.Panel(chunk * rows);
+        ref float sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref float panel = ref MemoryMarshal.GetArrayDataReference(panelArray);
+        ref float source = ref MemoryMarshal.GetArrayDataReference(sourceArray);
+        ref float second = ref MemoryMarshal.GetArrayDataReference(secondArray);
+        ref int sequence = ref MemoryMarshal.GetArrayDataReference(_gradientSequence);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gradientOffsets);
-        const int TileSize = MicroKernels.DotRows * MicroKernels.DotTaps;
-        for (int task = begin; task < end; task++)
+        int channelBlocks = _gradientChannelsPadded / columns;
+
+        // Every task's sums run over images, then chunks of positions, then positions: one order whatever the split. The
+        // chunk loop is outside the task loop so that a chunk of the transposed gradient is read from L2 by every task.
+        for (int n = 0; n < _batch; n++)
         {
-            int cb0 = task / _gradientTasksPerGroup * GradientChannelGroup;
-            int tb0 = task % _gradientTasksPerGroup * GradientTapGroup;
-            int cb1 = Math.Min(channelBlocks, cb0 + GradientChannelGroup);
-            int tb1 = Math.Min(tapBlocks, tb0 + GradientTapGroup);
-            int tapCount = tb1 - tb0;
-            sums.AsSpan(0, (cb1 - cb0) * tapCount * TileSize).Clear();
-            // Chunks of positions, so that a chunk's grid and image rows are reused from L1 across tiles; each
-            // tile's partial sum of a chunk is added in order of image and chunk, whatever the thread count.
-            for (int n = 0; n < _batch; n++)
+            for (int p0 = 0; p0 < _gradientLength; p0 += chunk)
             {
-                for (int p0 = 0; p0 < _gradientLength; p0 += _gradientChunk)
+                int length = Math.Min(chunk, _gradientLength - p0);
+                bool accumulate = n > 0 || p0 > 0;
+                ref float x = ref Unsafe.Add(ref source, (n * _imageTransform.Image) + p0);
+                ref float g = ref Unsafe.Add(ref second, ((n * _gradientLength) + p0) * _gradientChannelsPadded);
+                for (int task = begin; task < end; task++)
                 {
-                    int length = Math.Min(_gradientChunk, _gradientLength - p0);
-                    ref float xImage = ref Unsafe.Add(ref x, (n * _imageTransform.Image) + p0);
-                    ref float gImage = ref Unsafe.Add(ref g, (n * _gradientChannelsPadded * _gradientLength) + p0);
-                    for (int tb = tb0; tb < tb1; tb++)
+                    int tapBlock = task / _gradientChannelGroups;
+                    int cb0 = task % _gradientChannelGroups * _gradientChannelGroup;
+                    int cb1 = Math.Min(channelBlocks, cb0 + _gradientChannelGroup);
+                    ref float taskSums = ref Unsafe.Add(ref sum0, (task - begin) * tileSize);
+                    if (_gradientWide)
                     {
+                        // AVX-512: the tiles broadcast straight from the input rows, nothing packed.
                         for (int cb = cb0; cb < cb1; cb++)
                         {
-                            MicroKernels.Dot4x3(
-                                ref Unsafe.Add(ref gImage, cb * MicroKernels.DotRows * _gradientLength), _gradientLength,
-                                ref xImage, ref Unsafe.Add(ref offsets, tb * MicroKernels.DotTaps), length,
-                                ref sums[(((cb - cb0) * tapCount) + (tb - tb0)) * TileSize]);
+                            MicroKernels.RowsTile(
+                                rows, ref x, ref Unsafe.Add(ref offsets, tapBlock * rows), ref Unsafe.Add(ref g, cb * columns), _gradientChannelsPadded, length,
+                                ref Unsafe.Add(ref taskSums, (cb - cb0) * rows * columns), columns, accumulate);
                         }
+
+                        continue;
+                    }
+
+                    PackTaps(ref panel, ref x, tapBlock * rows, rows, length);
+                    for (int cb = cb0; cb < cb1; cb++)
+                    {
+                        MicroKernels.GemmTiles(
+                            rows, _gradientWide, ref panel, ref Unsafe.Add(ref g, cb * columns), ref sequence, length,
+                            ref Unsafe.Add(ref taskSums, (cb - cb0) * rows * columns), columns, accumulate, 1);
                     }
                 }
             }
+        }
 
-            int weightStride = _imageChannels * _kernelArea;
+        // gW[gc, tap] from the sums [tap row r][grid channel column j] of each block; taps are in weight order (ic, kh, kw).
+        for (int task = begin; task < end; task++)
+        {
+            int tapBlock = task / _gradientChannelGroups;
+            int cb0 = task % _gradientChannelGroups * _gradientChannelGroup;
+            int cb1 = Math.Min(channelBlocks, cb0 + _gradientChannelGroup);
+            ReadOnlySpan<float> taskSums = sums.AsSpan((task - begin) * tileSize, tileSize);
             for (int cb = cb0; cb < cb1; cb++)
             {
-                for (int r = 0; r < MicroKernels.DotRows; r++)
+                for (int r = 0; r < rows; r++)
                 {
-                    int gc = (cb * MicroKernels.DotRows) + r;
-                    if (gc >= _gridChannels)
+                    int tap = (tapBlock * rows) + r;
+                    if (tap >= _gradientTaps)
                     {
                         break;
                     }
 
-                    for (int tb = tb0; tb < tb1; tb++)
+                    for (int j = 0; j < columns; j++)
                     {
-                        for (int t = 0; t < MicroKernels.DotTaps; t++)
+                        int gc = (cb * columns) + j;
+                        if (gc >= _gridChannels)
                         {
-                            int tap = (tb * MicroKernels.DotTaps) + t;
-                            if (tap < _gradientTaps)
-                            {
-                                // Taps are in weight order (ic, kh, kw), so the tap index is the weight index.
-                                weightGradient[(gc * weightStride) + tap] = sums[((((cb - cb0) * tapCount) + (tb - tb0)) * TileSize) + (r * MicroKernels.DotTaps) + t];
-                            }
+                            break;
                         }
+
+                        weightGradient[(gc * _gradientTaps) + tap] = taskSums[((cb - cb0) * rows * columns) + (r * columns) + j];
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>panel[i·R + r] = x[offset of tap t0 + r + i] for i &lt; length (zero for taps past the last).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PackTaps(ref float panel, ref float x, int t0, int rows, int length)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ref float to = ref Unsafe.Add(ref panel, r);
+            if (t0 + r >= _gradientTaps)
+            {
+                for (int i = 0; i < length; i++)
+                {
+                    Unsafe.Add(ref to, i * rows) = 0f;
+                }
+
+                continue;
+            }
+
+            ref float from = ref Unsafe.Add(ref x, _gradientOffsets[t0 + r]);
+            for (int i = 0; i < length; i++)
+            {
+                Unsafe.Add(ref to, i * rows) = Unsafe.Add(ref from, i);
             }
         }
     }
@@ -502,14 +609,24 @@ internal sealed class GemmPlan
     private readonly int _blocks;
     private readonly int _tileRows, _tileColumns, _blockChannels;
     private readonly bool _weightsInner;
+    private readonly bool _wide;
     private readonly int _packedLength;
     private readonly int[] _taskPhase, _taskFlat0, _taskFlat1;
     private readonly int _tileLength;
 
-    public GemmPlan(InputTransform transform, int outputChannels, int outputHeight, int outputWidth, int weightStride, GemmPhase[] phases, int batch, int rowsPerTask, int tileRows, int blockChannels, bool weightsInner)
+    public GemmPlan(InputTransform transform, int outputChannels, int outputHeight, int outputWidth, int weightStride, GemmPhase[] phases, int batch, int rowsPerTask, int tileRows, int blockChannels, bool weightsInner, bool wide)
     {
-        _tileRows = tileRows is 1 or 2 or 3 or 4 or 6 ? tileRows : 6;
-        _tileColumns = MicroKernels.ColumnsFor(_tileRows);
+        // On AVX-512 the wide tiles, whose rows are chosen here from the shape; otherwise the planned 256-bit tiles.
+        _wide = wide;
+        int maxPositions = 0;
+        foreach (GemmPhase phase in phases)
+        {
+            maxPositions = Math.Max(maxPositions, phase.Rows * transform.ColsQ);
+        }
+
+        _tileRows = _wide ? MicroKernels.WideRowsFor(outputChannels, maxPositions) : tileRows is 1 or 2 or 3 or 4 or 6 ? tileRows : 6;
+        
+        _tileColumns = _wide ? MicroKernels.WideColumnsFor(_tileRows) : MicroKernels.ColumnsFor(_tileRows);
         _blockChannels = Math.Max(1, blockChannels);
         _weightsInner = weightsInner;
         _transform = transform;
@@ -664,9 +781,9 @@ internal sealed class GemmPlan
                     {
                         for (int block = 0; block < _blocks; block++)
                         {
-                            MicroKernels.GemmTile(
-                                rows, ref Unsafe.Add(ref packed, phase.PackedStart + (((block * taps) + k0) * rows)), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
-                                ref Unsafe.Add(ref tiles, (block * rows * ldc) + (i * columns)), ldc, k0 > 0);
+                            MicroKernels.GemmTiles(
+                                rows, _wide, ref Unsafe.Add(ref packed, phase.PackedStart + (((block * taps) + k0) * rows)), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
+                                ref Unsafe.Add(ref tiles, (block * rows * ldc) + (i * columns)), ldc, k0 > 0, 1);
                         }
                     }
 
@@ -693,12 +810,9 @@ internal sealed class GemmPlan
                 do
                 {
                     int k1 = Math.Min(taps, k0 + blockTaps);
-                    for (int i = 0; i < tileCount; i++)
-                    {
-                        MicroKernels.GemmTile(
-                            rows, ref Unsafe.Add(ref panel, k0 * rows), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
-                            ref Unsafe.Add(ref tiles, i * columns), ldc, k0 > 0);
-                    }
+                    MicroKernels.GemmTiles(
+                        rows, _wide, ref Unsafe.Add(ref panel, k0 * rows), ref input, ref Unsafe.Add(ref offsets, k0), k1 - k0,
+                        ref tiles, ldc, k0 > 0, tileCount);
 
                     k0 = k1;
                 }

@@ -22,6 +22,9 @@ internal static class Workspace
     [ThreadStatic]
     private static float[]? t_tile;
 
+    [ThreadStatic]
+    private static float[]? t_panel;
+
     /// <summary>The calling thread's buffer for a transformed (padded, phase-split) input.</summary>
     public static float[] Source(int length) => Get(ref t_source, length);
 
@@ -33,6 +36,9 @@ internal static class Workspace
 
     /// <summary>The running thread's buffer for one task's output tiles.</summary>
     public static float[] Tile(int length) => Get(ref t_tile, length);
+
+    /// <summary>The running thread's buffer for a task's packed panel of inputs.</summary>
+    public static float[] Panel(int length) => Get(ref t_panel, length);
 
     private static float[] Get(ref float[]? slot, int length)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using TensorDsl.Kernels;
 using TensorDsl.Tests.Reference;
 using TensorDsl.Threading;
 using Xunit;
@@ -144,6 +145,73 @@ public class ConvolutionKernelTests
         {
             TensorThreads.Count = saved;
         }
+    }
+
+    public static TheoryData<bool, int, int, int, int, int, int, int, int> TileFamilies()
+    {
+        // (wide, N, C, H, W, OC, kernel, stride, pad): channel counts that pick every tile height of both families
+        // (1, 2, 3, 4, 6, 8, 12 rows), odd sizes, batch 1, stride above the kernel. The AVX-512 rows run only where the
+        // processor has AVX-512F; the 256-bit rows run everywhere.
+        TheoryData<bool, int, int, int, int, int, int, int, int> data = new();
+        foreach (bool wide in MicroKernels.Avx512 ? new[] { false, true } : new[] { false })
+        {
+            data.Add(wide, 2, 3, 13, 11, 1, 3, 1, 1);
+            data.Add(wide, 1, 5, 9, 10, 2, 2, 1, 0);
+            data.Add(wide, 2, 4, 12, 12, 3, 3, 2, 1);
+            data.Add(wide, 1, 7, 11, 9, 4, 3, 1, 1);
+            data.Add(wide, 2, 6, 10, 10, 6, 5, 1, 2);
+            data.Add(wide, 1, 9, 17, 15, 16, 3, 1, 1);
+            data.Add(wide, 2, 16, 8, 8, 24, 3, 1, 1);
+            data.Add(wide, 1, 20, 7, 9, 40, 1, 1, 0);
+            data.Add(wide, 1, 3, 11, 11, 70, 2, 3, 0);
+            data.Add(wide, 2, 33, 6, 6, 130, 3, 2, 1);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TileFamilies))]
+    public void Both_tile_families_match_the_reference_in_every_direction(bool wide, int n, int c, int h, int w, int oc, int k, int s, int p)
+    {
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, k, k);
+        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, k, s, p), NaiveOps.ConvOutSize(w, k, s, p));
+        var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, k, k, s, s, p, p, new ConvolutionTiling(2, 4, 3, 2, 3, 2), wide);
+        double[] x = TestData.Random(xs.Length, 21), wt = TestData.Random(ws.Length, 22), b = TestData.Random(oc, 23), gy = TestData.Random(ys.Length, 24);
+        float[] y = Filled(ys.Length), gx = Filled(xs.Length), gw = Filled(ws.Length);
+        kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), TestData.ToSingle(b), y);
+        kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), ReadOnlySpan<float>.Empty, gx);
+        kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
+        string name = (wide ? "AVX-512 " : "256-bit ") + xs + " k" + k + " s" + s + " p" + p + " oc" + oc;
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, b, s, s, p, p), y, RelTol, AbsTol, name + " y", ys.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, s, s, p, p), gx, RelTol, AbsTol, name + " gx", xs.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, k, k, s, s, p, p), gw, RelTol, AbsTol * 10, name + " gw", ws.Dims);
+    }
+
+    [Fact]
+    public void The_forward_and_input_gradient_are_bit_identical_across_tile_families()
+    {
+        // Each output element is one FMA chain over the taps in the same order in both families.
+        if (!MicroKernels.Avx512)
+        {
+            return;
+        }
+
+        (int n, int c, int h, int w, int oc, int k) = (2, 24, 15, 17, 40, 3);
+        int yh = h, yw = w;
+        float[] x = TestData.RandomSingle(n * c * h * w, 31), wt = TestData.RandomSingle(oc * c * k * k, 32), b = TestData.RandomSingle(oc, 33), gy = TestData.RandomSingle(n * oc * yh * yw, 34);
+        float[][] Run(bool wide)
+        {
+            var kernel = new ConvolutionKernel(n, c, h, w, oc, yh, yw, k, k, 1, 1, 1, 1, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+            float[] y = new float[gy.Length], gx = new float[x.Length];
+            kernel.Correlate(x, wt, b, y);
+            kernel.Scatter(gy, wt, ReadOnlySpan<float>.Empty, gx);
+            return new[] { y, gx };
+        }
+
+        float[][] narrow = Run(false), wideResults = Run(true);
+        Assert.Equal(narrow[0], wideResults[0]);
+        Assert.Equal(narrow[1], wideResults[1]);
     }
 
     [Fact]

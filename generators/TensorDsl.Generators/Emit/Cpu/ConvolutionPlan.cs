@@ -6,7 +6,7 @@ namespace TensorDsl.Generators.Emit.Cpu;
 
 /// <summary>
 /// The algorithm and work split of one convolution geometry, chosen at build time. Float32 convolutions run as an
-/// implicit GEMM over a padded, stride-phase-split copy of the input (6×16 FMA register tiles, see
+/// implicit GEMM over a padded, stride-phase-split copy of the input (FMA register tiles, see
 /// TensorDsl.Kernels.ConvolutionKernel); double keeps the simple vectorized loops. The tiling sizes each task so
 /// that its slice of the transformed input stays in L2 and there are enough tasks for an even static partition.
 /// </summary>
@@ -21,7 +21,7 @@ internal sealed class ConvolutionPlan
     /// <summary>Row reads (distinct input rows of one channel) a reduction block may touch per tile: ~16 KiB of L1.</summary>
     private const int BlockRowReads = 128;
 
-    private ConvolutionPlan(int correlateRows, int correlateTileRows, int correlateBlockChannels, int scatterRows, int scatterTileRows, int scatterBlockChannels, int gradientChannelBlocks, int gradientTapBlocks, int gradientChunk)
+    private ConvolutionPlan(int correlateRows, int correlateTileRows, int correlateBlockChannels, int scatterRows, int scatterTileRows, int scatterBlockChannels)
     {
         CorrelateRows = correlateRows;
         CorrelateTileRows = correlateTileRows;
@@ -29,9 +29,6 @@ internal sealed class ConvolutionPlan
         ScatterRows = scatterRows;
         ScatterTileRows = scatterTileRows;
         ScatterBlockChannels = scatterBlockChannels;
-        GradientChunk = gradientChunk;
-        GradientChannelBlocks = gradientChannelBlocks;
-        GradientTapBlocks = gradientTapBlocks;
     }
 
     public int CorrelateRows { get; }
@@ -46,15 +43,9 @@ internal sealed class ConvolutionPlan
 
     public int ScatterBlockChannels { get; }
 
-    public int GradientChunk { get; }
-
     public bool CorrelateWeightsInner { get; private set; }
 
     public bool ScatterWeightsInner { get; private set; }
-
-    public int GradientChannelBlocks { get; }
-
-    public int GradientTapBlocks { get; }
 
     /// <summary>Whether the operator's convolutions use the implicit-GEMM kernels.</summary>
     public static bool Applies(OperatorSpec s)
@@ -75,13 +66,6 @@ internal sealed class ConvolutionPlan
         long gridRowBytes = (long)g.GridChannels * (g.GridWidth + (2 * tapsWide)) * sizeof(float);
         int scatterRows = Band(phaseRows, gridRowBytes, tapsHigh - 1, g.Batch * g.StrideHeight * g.StrideWidth);
 
-        // Weight gradient: tiles of 4 grid channels × 3 taps; groups of up to 4 channel blocks share the image reads.
-        int channelBlocks = (g.GridChannels + 3) / 4;
-        int tapBlocks = ((g.ImageChannels * g.KernelArea) + 2) / 3;
-        int channelGroup = Math.Min(4, channelBlocks);
-        int channelTasks = (channelBlocks + channelGroup - 1) / channelGroup;
-        int tapTasks = Math.Min(tapBlocks, Math.Max(1, (MinimumTasks + channelTasks - 1) / channelTasks));
-        int tapGroup = (tapBlocks + tapTasks - 1) / tapTasks;
         // Register tiles: the rows (output channels) that waste least on padding; 12 accumulators whatever the rows.
         int correlateTileRows = TileRows(g.GridChannels, g.GridHeight * colsQ);
         int scatterTileRows = TileRows(g.ImageChannels, phaseRows * (((g.ImageWidth + g.StrideWidth - 1) / g.StrideWidth) + tapsWide));
@@ -91,12 +75,10 @@ internal sealed class ConvolutionPlan
         int correlateBlock = BlockChannels(correlateRowReads, correlateTileRows);
         int scatterBlock = BlockChannels(tapsHigh, scatterTileRows);
 
-        // Weight-gradient chunks: the positions of 4 grid rows and 3 image rows of one chunk stay in L1.
-        int chunk = Math.Min(1024, ((g.GridHeight * colsQ) + 7) / 8 * 8);
         // 1×1 kernels have many output channels per input row read: keep the input tile in L1 and stream the
         // weights (input-stationary); otherwise keep one block of weights in L1 and stream the tiles.
         bool pointwise = g.KernelArea == 1;
-        return new ConvolutionPlan(correlateRows, correlateTileRows, correlateBlock, scatterRows, scatterTileRows, scatterBlock, channelGroup, tapGroup, chunk)
+        return new ConvolutionPlan(correlateRows, correlateTileRows, correlateBlock, scatterRows, scatterTileRows, scatterBlock)
         {
             CorrelateWeightsInner = pointwise && g.GridChannels >= 64,
             ScatterWeightsInner = pointwise && g.ImageChannels >= 64,
@@ -153,7 +135,7 @@ internal sealed class ConvolutionPlan
     {
         WindowGeometry g = s.Geometry;
         IndentedWriter w = new();
-        w.Line("/// <summary>The planned float32 convolution kernel of " + s.MethodName + ": implicit GEMM; forward tasks of " + N(CorrelateRows) + " grid rows, " + N(CorrelateTileRows) + "×" + N(96 / CorrelateTileRows) + " tiles, reduction blocks of " + N(CorrelateBlockChannels) + " channels; transposed tasks of " + N(ScatterRows) + " phase rows, " + N(ScatterTileRows) + "×" + N(96 / ScatterTileRows) + " tiles, blocks of " + N(ScatterBlockChannels) + " channels; weight-gradient tasks of " + N(GradientChannelBlocks) + "×4 channels × " + N(GradientTapBlocks) + "×3 taps.</summary>");
+        w.Line("/// <summary>The planned float32 convolution kernel of " + s.MethodName + ": implicit GEMM; forward tasks of " + N(CorrelateRows) + " grid rows, " + N(CorrelateTileRows) + "×" + N(96 / CorrelateTileRows) + " tiles, reduction blocks of " + N(CorrelateBlockChannels) + " channels; transposed tasks of " + N(ScatterRows) + " phase rows, " + N(ScatterTileRows) + "×" + N(96 / ScatterTileRows) + " tiles, blocks of " + N(ScatterBlockChannels) + " channels (the 256-bit tiles; with AVX-512 the kernel picks its wider tiles from the same shape).</summary>");
         w.Line(SourceFile.GeneratedCodeAttribute);
         using (w.Open("file static class " + name))
         {
@@ -162,7 +144,7 @@ internal sealed class ConvolutionPlan
             w.Line(N(g.Batch) + ", " + N(g.ImageChannels) + ", " + N(g.ImageHeight) + ", " + N(g.ImageWidth) + ",");
             w.Line(N(g.GridChannels) + ", " + N(g.GridHeight) + ", " + N(g.GridWidth) + ",");
             w.Line(N(g.KernelHeight) + ", " + N(g.KernelWidth) + ", " + N(g.StrideHeight) + ", " + N(g.StrideWidth) + ", " + N(g.PadHeight) + ", " + N(g.PadWidth) + ",");
-            w.Line("new global::TensorDsl.Kernels.ConvolutionTiling(" + N(CorrelateRows) + ", " + N(CorrelateTileRows) + ", " + N(CorrelateBlockChannels) + ", " + N(ScatterRows) + ", " + N(ScatterTileRows) + ", " + N(ScatterBlockChannels) + ", " + N(GradientChannelBlocks) + ", " + N(GradientTapBlocks) + ", " + N(GradientChunk) + ", " + (CorrelateWeightsInner ? "true" : "false") + ", " + (ScatterWeightsInner ? "true" : "false") + "));");
+            w.Line("new global::TensorDsl.Kernels.ConvolutionTiling(" + N(CorrelateRows) + ", " + N(CorrelateTileRows) + ", " + N(CorrelateBlockChannels) + ", " + N(ScatterRows) + ", " + N(ScatterTileRows) + ", " + N(ScatterBlockChannels) + ", " + (CorrelateWeightsInner ? "true" : "false") + ", " + (ScatterWeightsInner ? "true" : "false") + "));");
             w.Outdent();
         }
 

@@ -634,7 +634,7 @@ namespace Demo
         }
     }
 
-    /// <summary>The planned float32 convolution kernel of Conv1Kernel: implicit GEMM; forward tasks of 3 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 3 phase rows, 1×96 tiles, blocks of 18 channels; weight-gradient tasks of 1×4 channels × 1×3 taps.</summary>
+    /// <summary>The planned float32 convolution kernel of Conv1Kernel: implicit GEMM; forward tasks of 3 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 3 phase rows, 1×96 tiles, blocks of 18 channels (the 256-bit tiles; with AVX-512 the kernel picks its wider tiles from the same shape).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
     file static class Conv1Kernel_Plan
     {
@@ -642,7 +642,7 @@ namespace Demo
             4, 1, 12, 12,
             4, 12, 12,
             3, 3, 1, 1, 1, 1,
-            new global::TensorDsl.Kernels.ConvolutionTiling(3, 4, 64, 3, 1, 18, 1, 1, 168, false, false));
+            new global::TensorDsl.Kernels.ConvolutionTiling(3, 4, 64, 3, 1, 18, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>
@@ -794,7 +794,7 @@ namespace Demo
         }
     }
 
-    /// <summary>The planned float32 convolution kernel of Conv2Kernel: implicit GEMM; forward tasks of 1 grid rows, 6×16 tiles, reduction blocks of 64 channels; transposed tasks of 2 phase rows, 4×24 tiles, blocks of 64 channels; weight-gradient tasks of 2×4 channels × 1×3 taps.</summary>
+    /// <summary>The planned float32 convolution kernel of Conv2Kernel: implicit GEMM; forward tasks of 1 grid rows, 6×16 tiles, reduction blocks of 64 channels; transposed tasks of 2 phase rows, 4×24 tiles, blocks of 64 channels (the 256-bit tiles; with AVX-512 the kernel picks its wider tiles from the same shape).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
     file static class Conv2Kernel_Plan
     {
@@ -802,7 +802,7 @@ namespace Demo
             4, 4, 6, 6,
             6, 4, 4,
             3, 3, 1, 1, 0, 0,
-            new global::TensorDsl.Kernels.ConvolutionTiling(1, 6, 64, 2, 4, 64, 2, 1, 24, false, false));
+            new global::TensorDsl.Kernels.ConvolutionTiling(1, 6, 64, 2, 4, 64, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>

@@ -196,7 +196,7 @@ namespace Demo
             => Conv1Backward(x.ReadOnlySpan, w.ReadOnlySpan, gy.ReadOnlySpan, gx.Span, gw.Span, gb.Span);
     }
 
-    /// <summary>The planned float32 convolution kernel of Conv1: implicit GEMM; forward tasks of 16 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 16 phase rows, 3×32 tiles, blocks of 42 channels; weight-gradient tasks of 4×4 channels × 1×3 taps.</summary>
+    /// <summary>The planned float32 convolution kernel of Conv1: implicit GEMM; forward tasks of 16 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 16 phase rows, 3×32 tiles, blocks of 42 channels (the 256-bit tiles; with AVX-512 the kernel picks its wider tiles from the same shape).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
     file static class Conv1_Plan
     {
@@ -204,7 +204,7 @@ namespace Demo
             8, 3, 32, 32,
             16, 32, 32,
             3, 3, 1, 1, 1, 1,
-            new global::TensorDsl.Kernels.ConvolutionTiling(16, 4, 64, 16, 3, 42, 4, 1, 1024, false, false));
+            new global::TensorDsl.Kernels.ConvolutionTiling(16, 4, 64, 16, 3, 42, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>

@@ -109,7 +109,7 @@ namespace Demo
             => GradWBackward(x.ReadOnlySpan, gy.ReadOnlySpan, ggw.ReadOnlySpan, gx.Span, ggy.Span);
     }
 
-    /// <summary>The planned float32 convolution kernel of GradW: implicit GEMM; forward tasks of 1 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 1 phase rows, 3×32 tiles, blocks of 42 channels; weight-gradient tasks of 1×4 channels × 1×3 taps.</summary>
+    /// <summary>The planned float32 convolution kernel of GradW: implicit GEMM; forward tasks of 1 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 1 phase rows, 3×32 tiles, blocks of 42 channels (the 256-bit tiles; with AVX-512 the kernel picks its wider tiles from the same shape).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
     file static class GradW_Plan
     {
@@ -117,7 +117,7 @@ namespace Demo
             2, 3, 8, 8,
             4, 8, 8,
             3, 3, 1, 1, 1, 1,
-            new global::TensorDsl.Kernels.ConvolutionTiling(1, 4, 64, 1, 3, 42, 1, 1, 80, false, false));
+            new global::TensorDsl.Kernels.ConvolutionTiling(1, 4, 64, 1, 3, 42, false, false));
     }
 }
 

@@ -196,7 +196,7 @@ namespace Demo
             => UpBackward(x.ReadOnlySpan, w.ReadOnlySpan, gy.ReadOnlySpan, gx.Span, gw.Span, gb.Span);
     }
 
-    /// <summary>The planned float32 convolution kernel of Up: implicit GEMM; forward tasks of 1 grid rows, 6×16 tiles, reduction blocks of 32 channels; transposed tasks of 3 phase rows, 4×24 tiles, blocks of 96 channels; weight-gradient tasks of 1×4 channels × 1×3 taps.</summary>
+    /// <summary>The planned float32 convolution kernel of Up: implicit GEMM; forward tasks of 1 grid rows, 6×16 tiles, reduction blocks of 32 channels; transposed tasks of 3 phase rows, 4×24 tiles, blocks of 96 channels (the 256-bit tiles; with AVX-512 the kernel picks its wider tiles from the same shape).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
     file static class Up_Plan
     {
@@ -204,7 +204,7 @@ namespace Demo
             2, 3, 10, 10,
             4, 5, 5,
             3, 3, 2, 2, 1, 1,
-            new global::TensorDsl.Kernels.ConvolutionTiling(1, 6, 32, 3, 4, 96, 1, 1, 32, false, false));
+            new global::TensorDsl.Kernels.ConvolutionTiling(1, 6, 32, 3, 4, 96, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>

@@ -326,7 +326,7 @@ namespace Demo
         }
     }
 
-    /// <summary>The planned float32 convolution kernel of ConvKernel: implicit GEMM; forward tasks of 1 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 2 phase rows, 1×96 tiles, blocks of 18 channels; weight-gradient tasks of 1×4 channels × 1×3 taps.</summary>
+    /// <summary>The planned float32 convolution kernel of ConvKernel: implicit GEMM; forward tasks of 1 grid rows, 4×24 tiles, reduction blocks of 64 channels; transposed tasks of 2 phase rows, 1×96 tiles, blocks of 18 channels (the 256-bit tiles; with AVX-512 the kernel picks its wider tiles from the same shape).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("TensorDsl.Generators", "1.0.0")]
     file static class ConvKernel_Plan
     {
@@ -334,7 +334,7 @@ namespace Demo
             4, 1, 6, 6,
             2, 4, 4,
             3, 3, 1, 1, 0, 0,
-            new global::TensorDsl.Kernels.ConvolutionTiling(1, 4, 64, 2, 1, 18, 1, 1, 24, false, false));
+            new global::TensorDsl.Kernels.ConvolutionTiling(1, 4, 64, 2, 1, 18, false, false));
     }
 
     /// <summary>Sum of the gradient over the batch and both spatial axes; a task is one channel.</summary>

@@ -1,0 +1,114 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace TensorDsl.Kernels;
+
+// Which GEMM tiles a kernel runs: the 256-bit tiles (R × 96/R positions, 12 accumulators) or, on AVX-512, the wide tiles
+// (R × 16·V positions, up to 24 accumulators). A plan picks one family when it is built; both sum every output element
+// in the same order, so results do not depend on the family.
+public static partial class MicroKernels
+{
+    private static readonly int[] s_wideRows = [12, 8, 6, 4, 3, 2, 1];
+
+    /// <summary>Whether the processor runs the AVX-512 tiles (AVX-512F, Vector512 accelerated): kernels then plan with them.</summary>
+    public static bool Avx512 { get; } = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
+    /// <summary>Positions of a wide (AVX-512) tile with <paramref name="rows"/> output channels.</summary>
+    public static int WideColumnsFor(int rows) => rows switch
+    {
+        12 => 32,
+        8 => 48,
+        6 => 64,
+        4 => 96,
+        3 => 128,
+        _ => 192,
+    };
+
+    /// <summary>
+    /// The wide tile rows for <paramref name="channels"/> output channels over <paramref name="positions"/> positions: least
+    /// padded work, weighted towards more rows (fewer bytes of B per FMA).
+    /// </summary>
+    public static int WideRowsFor(int channels, int positions)
+    {
+        int best = 12;
+        double bestCost = double.MaxValue;
+        foreach (int rows in s_wideRows)
+        {
+            int columns = WideColumnsFor(rows);
+            double work = (double)((channels + rows - 1) / rows * rows) * ((positions + columns - 1) / columns * columns);
+            double cost = work * (1 + (0.6 / rows));
+            if (cost < bestCost)
+            {
+                best = rows;
+                bestCost = cost;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// The AVX-512 weight-gradient tile: <c>c[r·ldc + j] (+)= Σ over i &lt; k of x[taps[r] + i] · b[i·ldb + j]</c> for
+    /// r &lt; <paramref name="rows"/> and j &lt; <see cref="WideColumnsFor"/>(rows); sums in order of i.
+    /// </summary>
+    public static void RowsTile(int rows, ref float x, ref int taps, ref float b, int ldb, int k, ref float c, int ldc, bool accumulate)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            throw new PlatformNotSupportedException("The AVX-512 tiles need AVX-512F.");
+        }
+
+        switch (rows)
+        {
+            case 12: Rows12x2Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+            case 8: Rows8x3Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+            case 6: Rows6x4Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+            case 4: Rows4x6Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+            case 3: Rows3x8Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+            case 2: Rows2x12Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+            default: Rows1x12Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> adjacent tiles: tile t reads <c>b</c> and writes <c>c</c> shifted by t tile widths
+    /// (<see cref="WideColumnsFor"/> when <paramref name="wide"/>, else <see cref="ColumnsFor"/>); see <see cref="GemmTile"/>.
+    /// </summary>
+    public static void GemmTiles(int rows, bool wide, ref float a, ref float b, ref int offsets, int k, ref float c, int ldc, bool accumulate, int count)
+    {
+        if (!wide)
+        {
+            int narrow = ColumnsFor(rows);
+            for (int t = 0; t < count; t++)
+            {
+                GemmTile(rows, ref a, ref Unsafe.Add(ref b, t * narrow), ref offsets, k, ref Unsafe.Add(ref c, t * narrow), ldc, accumulate);
+            }
+
+            return;
+        }
+
+        if (!Avx512F.IsSupported)
+        {
+            throw new PlatformNotSupportedException("The AVX-512 tiles need AVX-512F.");
+        }
+
+        int columns = WideColumnsFor(rows);
+        for (int t = 0; t < count; t++)
+        {
+            ref float bt = ref Unsafe.Add(ref b, t * columns);
+            ref float ct = ref Unsafe.Add(ref c, t * columns);
+            switch (rows)
+            {
+                case 12: Gemm12x2Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
+                case 8: Gemm8x3Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
+                case 6: Gemm6x4Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
+                case 4: Gemm4x6Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
+                case 3: Gemm3x8Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
+                case 2: Gemm2x12Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
+                default: Gemm1x12Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
+            }
+        }
+    }
+}
