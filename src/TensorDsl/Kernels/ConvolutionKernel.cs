@@ -48,6 +48,7 @@ public sealed class ConvolutionKernel
     private readonly InputTransform _gridTransform;
     private readonly GemmPlan _correlate;
     private readonly GemmPlan _scatter;
+    private readonly WinogradPlan? _winogradCorrelate, _winogradScatter;
 
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
     private readonly bool _gradientWide;
@@ -76,7 +77,7 @@ public sealed class ConvolutionKernel
         int batch, int imageChannels, int imageHeight, int imageWidth,
         int gridChannels, int gridHeight, int gridWidth,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth,
-        ConvolutionTiling tiling, bool wide)
+        ConvolutionTiling tiling, bool wide, bool winograd = true)
     {
         _batch = batch;
         _imageChannels = imageChannels;
@@ -168,6 +169,21 @@ public sealed class ConvolutionKernel
 
         _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels, tiling.ScatterWeightsInner, wide);
 
+        // 3×3 stride-1 windows on AVX-512: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation
+        // (a correlation with the flipped kernel and padding 2 − pad), 2.25× fewer multiplies than the GEMM.
+        if (wide && winograd && kernelHeight == 3 && kernelWidth == 3 && strideHeight == 1 && strideWidth == 1 && padHeight == padWidth)
+        {
+            if (WinogradPlan.IsApplicable(imageHeight, imageWidth, gridHeight, gridWidth, padHeight))
+            {
+                _winogradCorrelate = new WinogradPlan(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight, imageChannels * 9, 9, flip: false);
+            }
+
+            if (WinogradPlan.IsApplicable(gridHeight, gridWidth, imageHeight, imageWidth, 2 - padHeight))
+            {
+                _winogradScatter = new WinogradPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, 2 - padHeight, 9, imageChannels * 9, flip: true);
+            }
+        }
+
         // ---- weight gradient: a GEMM over the positions of every image, gW[tap, gc] = Σ x[tap offset + p] · g[p, gc],
         // with the grid gradient transposed to position-major rows (grid channels contiguous, padded to the tile width)
         // and each task's taps packed R-interleaved per image: the same tiles as the forward, R taps × C grid channels.
@@ -240,11 +256,29 @@ public sealed class ConvolutionKernel
 
     /// <summary>grid = correlate(image, weight) (+ bias per grid channel): conv2d's forward, deconv2d's input gradient.</summary>
     public void Correlate(ReadOnlySpan<float> image, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> grid)
-        => _correlate.Run(image, weight, bias, grid);
+    {
+        if (_winogradCorrelate is not null)
+        {
+            _winogradCorrelate.Run(image, weight, bias, grid);
+        }
+        else
+        {
+            _correlate.Run(image, weight, bias, grid);
+        }
+    }
 
     /// <summary>image = transposed correlation of grid with weight (+ bias per image channel): deconv2d's forward, conv2d's input gradient.</summary>
     public void Scatter(ReadOnlySpan<float> grid, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> image)
-        => _scatter.Run(grid, weight, bias, image);
+    {
+        if (_winogradScatter is not null)
+        {
+            _winogradScatter.Run(grid, weight, bias, image);
+        }
+        else
+        {
+            _scatter.Run(grid, weight, bias, image);
+        }
+    }
 
     /// <summary>weightGradient[gc, ic, kh, kw] = Σ over n, oh, ow of grid[n, gc, oh, ow] · image window: Conv2DGradW.</summary>
     public void WeightGradient(ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> weightGradient)

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -201,11 +202,12 @@ public static unsafe class TensorThreads
             ManualResetEventSlim wake = _wake[part - 1];
             while (true)
             {
-                // Spin briefly first: back-to-back layers dispatch again within microseconds.
-                SpinWait spin = default;
-                while (Volatile.Read(ref _generation) == seen && !MayLeave && !spin.NextSpinWillYield)
+                // Spin a little first (about 50 µs): the next kernel of a layer, or the next layer, usually dispatches
+                // within that time, and a sleeping worker costs a futex wake-up of tens of microseconds.
+                long deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 20_000);
+                while (Volatile.Read(ref _generation) == seen && !MayLeave && Stopwatch.GetTimestamp() < deadline)
                 {
-                    spin.SpinOnce(sleep1Threshold: -1);
+                    Thread.SpinWait(16);
                 }
 
                 if (Volatile.Read(ref _generation) == seen && !MayLeave)

@@ -188,10 +188,32 @@ public class ConvolutionKernelTests
         TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, k, k, s, s, p, p), gw, RelTol, AbsTol * 10, name + " gw", ws.Dims);
     }
 
+    [Theory]
+    [InlineData(2, 5, 9, 9, 7, 0)]
+    [InlineData(1, 3, 8, 70, 20, 1)]
+    [InlineData(3, 17, 12, 33, 9, 2)]
+    [InlineData(1, 1, 3, 3, 1, 1)]
+    [InlineData(2, 64, 6, 40, 64, 1)]
+    public void Winograd_3x3_stride_1_matches_the_reference_in_both_directions(int n, int c, int h, int w, int oc, int p)
+    {
+        // On AVX-512 these windows run Winograd F(2×2, 3×3) forward and for the input gradient (padding 2 − p); widths
+        // over 32 outputs take several 16-tile groups, odd sizes a partial last tile. Elsewhere the GEMM runs them.
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, 3, 3);
+        Shape4 ys = new(n, oc, h + (2 * p) - 2, w + (2 * p) - 2);
+        var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, 3, 3, 1, 1, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), MicroKernels.Avx512);
+        double[] x = TestData.Random(xs.Length, 41), wt = TestData.Random(ws.Length, 42), b = TestData.Random(oc, 43), gy = TestData.Random(ys.Length, 44);
+        float[] y = Filled(ys.Length), gx = Filled(xs.Length);
+        kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), TestData.ToSingle(b), y);
+        kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), ReadOnlySpan<float>.Empty, gx);
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, b, 1, 1, p, p), y, RelTol, AbsTol, "winograd y", ys.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, 1, 1, p, p), gx, RelTol, AbsTol, "winograd gx", xs.Dims);
+    }
+
     [Fact]
     public void The_forward_and_input_gradient_are_bit_identical_across_tile_families()
     {
-        // Each output element is one FMA chain over the taps in the same order in both families.
+        // Each output element is one FMA chain over the taps in the same order in both families (the GEMM path; Winograd
+        // rounds differently).
         if (!MicroKernels.Avx512)
         {
             return;
@@ -202,7 +224,7 @@ public class ConvolutionKernelTests
         float[] x = TestData.RandomSingle(n * c * h * w, 31), wt = TestData.RandomSingle(oc * c * k * k, 32), b = TestData.RandomSingle(oc, 33), gy = TestData.RandomSingle(n * oc * yh * yw, 34);
         float[][] Run(bool wide)
         {
-            var kernel = new ConvolutionKernel(n, c, h, w, oc, yh, yw, k, k, 1, 1, 1, 1, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+            var kernel = new ConvolutionKernel(n, c, h, w, oc, yh, yw, k, k, 1, 1, 1, 1, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide, winograd: false);
             float[] y = new float[gy.Length], gx = new float[x.Length];
             kernel.Correlate(x, wt, b, y);
             kernel.Scatter(gy, wt, ReadOnlySpan<float>.Empty, gx);
