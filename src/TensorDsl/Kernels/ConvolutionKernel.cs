@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TensorDsl.Threading;
 
 namespace TensorDsl.Kernels;
@@ -327,9 +328,22 @@ public sealed class ConvolutionKernel
         int valid = Math.Clamp(_gridChannels - gc0, 0, width);
         ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (n * _gradientLength * _gradientChannelsPadded) + gc0);
         ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
+        bool blocks16 = width == TransposeChannels && Avx512F.IsSupported;
         for (int oh = 0; oh < _gridHeight; oh++)
         {
-            for (int ow = 0; ow < colsQ; ow++)
+            int ow = 0;
+            if (blocks16)
+            {
+                // 16 positions × 16 channels at a time, transposed in registers.
+                for (; ow + 16 <= _gridWidth; ow += 16)
+                {
+                    Transpose.Block16(
+                        ref Unsafe.Add(ref planes, (oh * _gridWidth) + ow), plane, valid,
+                        ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded), _gradientChannelsPadded);
+                }
+            }
+
+            for (; ow < colsQ; ow++)
             {
                 ref float row = ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded);
                 if (ow >= _gridWidth)

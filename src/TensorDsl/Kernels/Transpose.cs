@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace TensorDsl.Kernels;
+
+/// <summary>Transposes of small blocks in AVX-512 registers, for re-laying tensors between channel- and position-major.</summary>
+internal static class Transpose
+{
+    /// <summary>
+    /// <c>to[p·ldTo + c] = from[c·ldFrom + p]</c> for p &lt; 16 and c &lt; 16, with the rows c ≥ <paramref name="rows"/> read
+    /// as zero. Four stages of register shuffles (32-bit and 64-bit unpacks, then two of 128-bit lanes). Needs AVX-512F.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Block16(ref float from, int ldFrom, int rows, ref float to, int ldTo)
+    {
+        Vector512<float> r0 = Row(ref from, ldFrom, rows, 0), r1 = Row(ref from, ldFrom, rows, 1), r2 = Row(ref from, ldFrom, rows, 2), r3 = Row(ref from, ldFrom, rows, 3);
+        Vector512<float> r4 = Row(ref from, ldFrom, rows, 4), r5 = Row(ref from, ldFrom, rows, 5), r6 = Row(ref from, ldFrom, rows, 6), r7 = Row(ref from, ldFrom, rows, 7);
+        Vector512<float> r8 = Row(ref from, ldFrom, rows, 8), r9 = Row(ref from, ldFrom, rows, 9), r10 = Row(ref from, ldFrom, rows, 10), r11 = Row(ref from, ldFrom, rows, 11);
+        Vector512<float> r12 = Row(ref from, ldFrom, rows, 12), r13 = Row(ref from, ldFrom, rows, 13), r14 = Row(ref from, ldFrom, rows, 14), r15 = Row(ref from, ldFrom, rows, 15);
+
+        // Per 128-bit lane L: u[4g + j] holds column 4L + j of rows 4g .. 4g + 3.
+        Quad(r0, r1, r2, r3, out Vector512<float> u0, out Vector512<float> u1, out Vector512<float> u2, out Vector512<float> u3);
+        Quad(r4, r5, r6, r7, out Vector512<float> u4, out Vector512<float> u5, out Vector512<float> u6, out Vector512<float> u7);
+        Quad(r8, r9, r10, r11, out Vector512<float> u8, out Vector512<float> u9, out Vector512<float> u10, out Vector512<float> u11);
+        Quad(r12, r13, r14, r15, out Vector512<float> u12, out Vector512<float> u13, out Vector512<float> u14, out Vector512<float> u15);
+        Columns(u0, u4, u8, u12, ref to, ldTo, 0);
+        Columns(u1, u5, u9, u13, ref to, ldTo, 1);
+        Columns(u2, u6, u10, u14, ref to, ldTo, 2);
+        Columns(u3, u7, u11, u15, ref to, ldTo, 3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Row(ref float from, int ld, int rows, int c)
+        => c < rows ? Vector512.LoadUnsafe(ref from, (nuint)(c * ld)) : Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, out Vector512<float> j0, out Vector512<float> j1, out Vector512<float> j2, out Vector512<float> j3)
+    {
+        Vector512<double> t0 = Avx512F.UnpackLow(a, b).AsDouble(), t1 = Avx512F.UnpackHigh(a, b).AsDouble();
+        Vector512<double> t2 = Avx512F.UnpackLow(c, d).AsDouble(), t3 = Avx512F.UnpackHigh(c, d).AsDouble();
+        j0 = Avx512F.UnpackLow(t0, t2).AsSingle();
+        j1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
+        j2 = Avx512F.UnpackLow(t1, t3).AsSingle();
+        j3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
+    }
+
+    /// <summary>Columns 4L + j (L = 0..3) of all 16 rows from the four row groups' vectors for j; stored as rows of <c>to</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(Vector512<float> g0, Vector512<float> g1, Vector512<float> g2, Vector512<float> g3, ref float to, int ld, int j)
+    {
+        Vector512<float> low01 = Avx512F.Shuffle4x128(g0, g1, 0x44), high01 = Avx512F.Shuffle4x128(g0, g1, 0xEE);
+        Vector512<float> low23 = Avx512F.Shuffle4x128(g2, g3, 0x44), high23 = Avx512F.Shuffle4x128(g2, g3, 0xEE);
+        Avx512F.Shuffle4x128(low01, low23, 0x88).StoreUnsafe(ref to, (nuint)(j * ld));
+        Avx512F.Shuffle4x128(low01, low23, 0xDD).StoreUnsafe(ref to, (nuint)((4 + j) * ld));
+        Avx512F.Shuffle4x128(high01, high23, 0x88).StoreUnsafe(ref to, (nuint)((8 + j) * ld));
+        Avx512F.Shuffle4x128(high01, high23, 0xDD).StoreUnsafe(ref to, (nuint)((12 + j) * ld));
+    }
+}
