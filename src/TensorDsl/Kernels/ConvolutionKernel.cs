@@ -190,7 +190,7 @@ public sealed class ConvolutionKernel
         // and each task's taps packed R-interleaved per image: the same tiles as the forward, R taps × C grid channels.
         _gradientWide = wide;
         _gradientLength = gridHeight * colsQ;
-        _gradientRows = wide ? MicroKernels.WideRowsFor(taps, gridChannels) : TileRowsFor(taps, gridChannels);
+        _gradientRows = wide ? MicroKernels.WideRowsFor(taps, gridChannels, maxRows: 12) : TileRowsFor(taps, gridChannels);
         _gradientColumns = wide ? MicroKernels.WideColumnsFor(_gradientRows) : MicroKernels.ColumnsFor(_gradientRows);
         _gradientChannelsPadded = RoundUp(gridChannels, _gradientColumns);
         _gradientTaps = taps;

@@ -10,7 +10,7 @@ namespace TensorDsl.Kernels;
 // in the same order, so results do not depend on the family.
 public static partial class MicroKernels
 {
-    private static readonly int[] s_wideRows = [12, 8, 6, 4, 3, 2, 1];
+    private static readonly int[] s_wideRows = [24, 16, 12, 8, 6, 4, 3, 2, 1];
 
     /// <summary>Whether the processor runs the AVX-512 tiles (AVX-512F, Vector512 accelerated): kernels then plan with them.</summary>
     public static bool Avx512 { get; } = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
@@ -18,6 +18,7 @@ public static partial class MicroKernels
     /// <summary>Positions of a wide (AVX-512) tile with <paramref name="rows"/> output channels.</summary>
     public static int WideColumnsFor(int rows) => rows switch
     {
+        24 or 16 => 16,
         12 => 32,
         8 => 48,
         6 => 64,
@@ -28,17 +29,24 @@ public static partial class MicroKernels
 
     /// <summary>
     /// The wide tile rows for <paramref name="channels"/> output channels over <paramref name="positions"/> positions: least
-    /// padded work, weighted towards more rows (fewer bytes of B per FMA).
+    /// padded work, weighted towards more rows (fewer bytes of B per FMA); at most <paramref name="maxRows"/> rows (the
+    /// weight-gradient tiles go up to 12).
     /// </summary>
-    public static int WideRowsFor(int channels, int positions)
+    public static int WideRowsFor(int channels, int positions, int maxRows = 24)
     {
         int best = 12;
         double bestCost = double.MaxValue;
         foreach (int rows in s_wideRows)
         {
+            if (rows > maxRows)
+            {
+                continue;
+            }
+
             int columns = WideColumnsFor(rows);
             double work = (double)((channels + rows - 1) / rows * rows) * ((positions + columns - 1) / columns * columns);
-            double cost = work * (1 + (0.6 / rows));
+            // One vector of positions per row (24 and 16 rows) is bound by the broadcasts: about 3/4 of the speed.
+            double cost = work * (1 + (0.6 / rows)) * (columns == 16 ? 1.3 : 1.0);
             if (cost < bestCost)
             {
                 best = rows;
@@ -101,6 +109,8 @@ public static partial class MicroKernels
             ref float ct = ref Unsafe.Add(ref c, t * columns);
             switch (rows)
             {
+                case 24: Gemm24x1Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
+                case 16: Gemm16x1Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
                 case 12: Gemm12x2Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
                 case 8: Gemm8x3Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
                 case 6: Gemm6x4Avx512(ref a, ref bt, ref offsets, k, ref ct, ldc, accumulate); break;
