@@ -16,6 +16,7 @@ public static unsafe class TensorThreads
     private static readonly object s_configLock = new();
     private static WorkerSet? s_workers;
     private static int s_count = ReadDefaultCount();
+    private static readonly long s_spinTicks = ReadSpinTicks();
 
     /// <summary>How many threads a job is split over (the caller counts as one). At least 1.</summary>
     public static int Count
@@ -37,6 +38,19 @@ public static unsafe class TensorThreads
             }
         }
     }
+
+    /// <summary>
+    /// How long an idle worker spins before it sleeps: <c>TENSORDSL_SPIN_MICROSECONDS</c> (0 sleeps at once), 1000 by default.
+    /// </summary>
+    public static int SpinMicroseconds { get; } = ReadSpinMicroseconds();
+
+    private static int ReadSpinMicroseconds()
+    {
+        string? text = Environment.GetEnvironmentVariable("TENSORDSL_SPIN_MICROSECONDS");
+        return int.TryParse(text, out int n) && n >= 0 ? n : 1000;
+    }
+
+    private static long ReadSpinTicks() => Stopwatch.Frequency * ReadSpinMicroseconds() / 1_000_000;
 
     private static int ReadDefaultCount()
     {
@@ -202,9 +216,10 @@ public static unsafe class TensorThreads
             ManualResetEventSlim wake = _wake[part - 1];
             while (true)
             {
-                // Spin a little first (about 50 µs): the next kernel of a layer, or the next layer, usually dispatches
-                // within that time, and a sleeping worker costs a futex wake-up of tens of microseconds.
-                long deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 20_000);
+                // Spin first (SpinMicroseconds, 1 ms by default, like OpenMP's active wait): the next kernel of a layer,
+                // or the next layer, usually dispatches within that time, and waking a sleeping worker costs a futex
+                // wake-up, which on a virtual machine whose idle vCPU was halted takes tens to hundreds of microseconds.
+                long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
                 while (Volatile.Read(ref _generation) == seen && !MayLeave && Stopwatch.GetTimestamp() < deadline)
                 {
                     Thread.SpinWait(16);
