@@ -18,7 +18,7 @@ internal static class Compare
     private static int s_calls;
 
     /// <summary>Rounds of (torch, ours) timings per case and direction; the table shows the median of each.</summary>
-    private const int Rounds = 3;
+    private const int Rounds = 5;
 
     public static int Run(string directory, int threads, string? only, string python)
     {

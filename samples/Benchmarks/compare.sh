@@ -14,6 +14,6 @@ trap 'rm -rf "$work"' EXIT
 
 dotnet build "$here/Benchmarks.csproj" -c Release -nologo -v quiet -o "$work/bin" >&2
 # The .NET side starts torch_bench.py ($python) as a timing server and asks it for each case and direction right
-# before timing its own kernel (3 interleaved rounds, medians), so that both see the same load.
+# before timing its own kernel (5 interleaved rounds, medians), so that both see the same load.
 echo "TensorDsl and PyTorch ($threads threads)..." >&2
 PYTHON="$python" TENSORDSL_THREADS="$threads" dotnet "$work/bin/Benchmarks.dll" compare "$work" "$threads" "$cases"
