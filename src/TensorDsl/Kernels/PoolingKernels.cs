@@ -83,9 +83,9 @@ public static class PoolingKernels
     /// <summary>Whether <see cref="MaxPool(ref float, ref float, ref int, int, in PoolGeometry)"/> and <see cref="AvgPool(ref float, ref float, int, in PoolGeometry)"/> take this geometry (column stride 1 or 2).</summary>
     public static bool SupportsForward(in PoolGeometry g) => g.StrideWidth is 1 or 2;
 
-    /// <summary>Whether <see cref="AvgPoolBackward(ref float, ref float, int, in PoolGeometry)"/> takes this geometry (column stride 1, share rows within <see cref="ShareRowFloats"/>).</summary>
+    /// <summary>Whether <see cref="AvgPoolBackward(ref float, ref float, int, in PoolGeometry)"/> takes this geometry (column stride 1, ⌈KH / SH⌉ share rows of GW + 2·(KW − 1) floats within <see cref="ShareRowFloats"/>).</summary>
     public static bool SupportsAvgBackward(in PoolGeometry g)
-        => g.StrideWidth == 1 && (long)ShareRows(g) * g.GridWidth <= ShareRowFloats;
+        => g.StrideWidth == 1 && (long)ShareRows(g) * (g.GridWidth + (2L * (g.KernelWidth - 1))) <= ShareRowFloats;
 
     /// <summary>Whether <see cref="TryMaxPoolBackward(ref int, ref float, ref float, in PoolGeometry)"/> takes this geometry (2-wide windows 2 apart, rows not overlapping, no padding).</summary>
     public static bool SupportsMaxBackward(in PoolGeometry g)
@@ -102,40 +102,45 @@ public static class PoolingKernels
         => MaxPool(ref image, ref grid, ref indexes, planes, g, AllWidths);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MaxPool(ref float image, ref float grid, ref int indexes, int planes, in PoolGeometry g, int lanes)
+    internal static unsafe void MaxPool(ref float image, ref float grid, ref int indexes, int planes, in PoolGeometry g, int lanes)
     {
         Require(SupportsForward(g));
-        (int begin, int end) = VectorColumns(g);
-        for (int p = 0; p < planes; p++)
-        {
-            ref float plane = ref Unsafe.Add(ref image, p * g.ImagePlane);
-            for (int oh = 0; oh < g.GridHeight; oh++)
-            {
-                int top = (oh * g.StrideHeight) - g.PadHeight;
-                int hBegin = Math.Max(top, 0), hEnd = Math.Min(top + g.KernelHeight, g.ImageHeight);
-                int cell = (p * g.GridPlane) + (oh * g.GridWidth);
-                ref float y = ref Unsafe.Add(ref grid, cell);
-                ref int index = ref Unsafe.Add(ref indexes, cell);
-                MaxCells(ref plane, ref y, ref index, g, hBegin, hEnd, 0, begin);
-                int count = end - begin;
-                if (lanes >= 16 && Lanes512.IsSupported && count >= 16)
-                {
-                    MaxVectors<Lanes512, Vector512<float>, Vector512<int>>(ref plane, ref y, ref index, g, hBegin, hEnd, begin, end);
-                }
-                else if (lanes >= 8 && Lanes256.IsSupported && count >= 8)
-                {
-                    MaxVectors<Lanes256, Vector256<float>, Vector256<int>>(ref plane, ref y, ref index, g, hBegin, hEnd, begin, end);
-                }
-                else if (lanes >= 4 && Lanes128.IsSupported && count >= 4)
-                {
-                    MaxVectors<Lanes128, Vector128<float>, Vector128<int>>(ref plane, ref y, ref index, g, hBegin, hEnd, begin, end);
-                }
-                else
-                {
-                    MaxCells(ref plane, ref y, ref index, g, hBegin, hEnd, begin, end);
-                }
+        Columns columns = Columns.For(g);
 
-                MaxCells(ref plane, ref y, ref index, g, hBegin, hEnd, end, g.GridWidth);
+        // Pinned for the masked loads of windows that reach into the padding.
+        fixed (float* pinned = &image)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                ref float plane = ref Unsafe.Add(ref image, p * g.ImagePlane);
+                for (int oh = 0; oh < g.GridHeight; oh++)
+                {
+                    int top = (oh * g.StrideHeight) - g.PadHeight;
+                    int hBegin = Math.Max(top, 0), hEnd = Math.Min(top + g.KernelHeight, g.ImageHeight);
+                    int cell = (p * g.GridPlane) + (oh * g.GridWidth);
+                    ref float y = ref Unsafe.Add(ref grid, cell);
+                    ref int index = ref Unsafe.Add(ref indexes, cell);
+                    int begin = columns.VectorBegin, end = columns.VectorEnd, count = end - begin;
+                    if (lanes >= 16 && Lanes512.IsSupported && count >= 16)
+                    {
+                        MaxVectors<Lanes512, Vector512<float>, Vector512<int>>(ref plane, ref y, ref index, g, columns, hBegin, hEnd);
+                    }
+                    else if (lanes >= 8 && Lanes256.IsSupported && count >= 8)
+                    {
+                        MaxVectors<Lanes256, Vector256<float>, Vector256<int>>(ref plane, ref y, ref index, g, columns, hBegin, hEnd);
+                    }
+                    else if (lanes >= 4 && Lanes128.IsSupported && count >= 4)
+                    {
+                        MaxVectors<Lanes128, Vector128<float>, Vector128<int>>(ref plane, ref y, ref index, g, columns, hBegin, hEnd);
+                    }
+                    else
+                    {
+                        begin = end = 0;
+                    }
+
+                    MaxCells(ref plane, ref y, ref index, g, hBegin, hEnd, 0, begin);
+                    MaxCells(ref plane, ref y, ref index, g, hBegin, hEnd, end, g.GridWidth);
+                }
             }
         }
     }
@@ -170,36 +175,59 @@ public static class PoolingKernels
     }
 
     /// <summary>
-    /// Output columns [begin, end), at least one vector, whose windows lie inside the image: a vector of windows at
-    /// a time, the last one overlapping its predecessor (recomputing identical values). With stride 2 the window
-    /// column j of consecutive windows is every other image column, taken from two vectors' worth of the row.
+    /// The vector columns of one output row (at least one vector), a vector of windows at a time, the last one
+    /// overlapping its predecessor (recomputing identical values). With stride 2 the window column j of consecutive
+    /// windows is every other image column, taken from two vectors' worth of the row. With stride 1 a vector whose
+    /// windows reach into the padding loads the cells outside as −∞ (masked loads), which never replace the running
+    /// maximum, and starts from each window's first cell inside, exactly as the scalar loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MaxVectors<TLanes, TF, TI>(ref float plane, ref float y, ref int indexes, in PoolGeometry g, int hBegin, int hEnd, int begin, int end)
+    private static unsafe void MaxVectors<TLanes, TF, TI>(ref float plane, ref float y, ref int indexes, in PoolGeometry g, in Columns columns, int hBegin, int hEnd)
         where TLanes : struct, ILanes<TF, TI>
         where TF : struct
         where TI : struct
     {
-        int width = g.ImageWidth, kernelWidth = g.KernelWidth, stride = g.StrideWidth, last = end - TLanes.Count;
-        for (int ow = begin; ; ow += TLanes.Count)
+        int width = g.ImageWidth, kernelWidth = g.KernelWidth, stride = g.StrideWidth, pad = g.PadWidth;
+        int last = columns.VectorEnd - TLanes.Count;
+        for (int ow = columns.VectorBegin; ; ow += TLanes.Count)
         {
             ow = Math.Min(ow, last);
-            int x0 = (ow * stride) - g.PadWidth;
-            TI first = TLanes.Sequence((hBegin * width) + x0, stride);
+            int x0 = (ow * stride) - pad;
             TF best = TLanes.NegativeInfinity;
-            TI bestIndex = first;
-            for (int h = hBegin; h < hEnd; h++)
+            TI bestIndex;
+            if (ow >= columns.InsideBegin && ow + TLanes.Count <= columns.InsideEnd)
             {
-                ref float row = ref Unsafe.Add(ref plane, (h * width) + x0);
-                TI rowIndex = TLanes.AddIndex(first, (h - hBegin) * width);
-                for (int j = 0; j < kernelWidth; j++)
+                TI first = TLanes.Sequence((hBegin * width) + x0, stride);
+                bestIndex = first;
+                for (int h = hBegin; h < hEnd; h++)
                 {
-                    TF candidate = stride == 1 ? TLanes.Load(ref Unsafe.Add(ref row, j))
-                        : (j & 1) == 0 ? TLanes.LoadEvens(ref Unsafe.Add(ref row, j))
-                        : TLanes.LoadOdds(ref Unsafe.Add(ref row, j - 1));
-                    TF replaces = TLanes.Replaces(candidate, best);
-                    best = TLanes.Select(replaces, candidate, best);
-                    bestIndex = TLanes.SelectIndex(replaces, TLanes.AddIndex(rowIndex, j), bestIndex);
+                    ref float row = ref Unsafe.Add(ref plane, (h * width) + x0);
+                    TI rowIndex = TLanes.AddIndex(first, (h - hBegin) * width);
+                    for (int j = 0; j < kernelWidth; j++)
+                    {
+                        TF candidate = stride == 1 ? TLanes.Load(ref Unsafe.Add(ref row, j))
+                            : (j & 1) == 0 ? TLanes.LoadEvens(ref Unsafe.Add(ref row, j))
+                            : TLanes.LoadOdds(ref Unsafe.Add(ref row, j - 1));
+                        TF replaces = TLanes.Replaces(candidate, best);
+                        best = TLanes.Select(replaces, candidate, best);
+                        bestIndex = TLanes.SelectIndex(replaces, TLanes.AddIndex(rowIndex, j), bestIndex);
+                    }
+                }
+            }
+            else
+            {
+                // Stride 1 only (Columns): windows clipped by the padding.
+                bestIndex = TLanes.AddIndex(TLanes.MaxIndex(TLanes.Sequence(x0, 1), 0), hBegin * width);
+                for (int h = hBegin; h < hEnd; h++)
+                {
+                    float* row = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref plane, h * width));
+                    for (int j = 0; j < kernelWidth; j++)
+                    {
+                        TF candidate = TLanes.LoadClipped(row, x0 + j, width, float.NegativeInfinity);
+                        TF replaces = TLanes.Replaces(candidate, best);
+                        best = TLanes.Select(replaces, candidate, best);
+                        bestIndex = TLanes.SelectIndex(replaces, TLanes.Sequence((h * width) + x0 + j, 1), bestIndex);
+                    }
                 }
             }
 
@@ -223,41 +251,43 @@ public static class PoolingKernels
         => AvgPool(ref image, ref grid, planes, g, AllWidths);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void AvgPool(ref float image, ref float grid, int planes, in PoolGeometry g, int lanes)
+    internal static unsafe void AvgPool(ref float image, ref float grid, int planes, in PoolGeometry g, int lanes)
     {
         Require(SupportsForward(g));
-        (int begin, int end) = VectorColumns(g);
-        for (int p = 0; p < planes; p++)
+        Columns columns = Columns.For(g);
+
+        // Pinned for the masked loads of windows that reach into the padding.
+        fixed (float* pinned = &image)
         {
-            ref float plane = ref Unsafe.Add(ref image, p * g.ImagePlane);
-            for (int oh = 0; oh < g.GridHeight; oh++)
+            for (int p = 0; p < planes; p++)
             {
-                int top = (oh * g.StrideHeight) - g.PadHeight;
-                int hBegin = Math.Max(top, 0), hEnd = Math.Min(top + g.KernelHeight, g.ImageHeight);
-                ref float y = ref Unsafe.Add(ref grid, (p * g.GridPlane) + (oh * g.GridWidth));
-                AvgCells(ref plane, ref y, g, hBegin, hEnd, 0, begin);
-                int count = end - begin;
+                ref float plane = ref Unsafe.Add(ref image, p * g.ImagePlane);
+                for (int oh = 0; oh < g.GridHeight; oh++)
+                {
+                    int top = (oh * g.StrideHeight) - g.PadHeight;
+                    int hBegin = Math.Max(top, 0), hEnd = Math.Min(top + g.KernelHeight, g.ImageHeight);
+                    ref float y = ref Unsafe.Add(ref grid, (p * g.GridPlane) + (oh * g.GridWidth));
+                    int begin = columns.VectorBegin, end = columns.VectorEnd, count = end - begin;
+                    if (lanes >= 16 && Lanes512.IsSupported && count >= 16)
+                    {
+                        AvgVectors<Lanes512, Vector512<float>, Vector512<int>>(ref plane, ref y, g, columns, hBegin, hEnd);
+                    }
+                    else if (lanes >= 8 && Lanes256.IsSupported && count >= 8)
+                    {
+                        AvgVectors<Lanes256, Vector256<float>, Vector256<int>>(ref plane, ref y, g, columns, hBegin, hEnd);
+                    }
+                    else if (lanes >= 4 && Lanes128.IsSupported && count >= 4)
+                    {
+                        AvgVectors<Lanes128, Vector128<float>, Vector128<int>>(ref plane, ref y, g, columns, hBegin, hEnd);
+                    }
+                    else
+                    {
+                        begin = end = 0;
+                    }
 
-                // Windows of the vector columns are never clipped across, so the divisor is one number per row.
-                float divisor = g.CountIncludePad ? g.KernelHeight * g.KernelWidth : (hEnd - hBegin) * g.KernelWidth;
-                if (lanes >= 16 && Lanes512.IsSupported && count >= 16)
-                {
-                    AvgVectors<Lanes512, Vector512<float>, Vector512<int>>(ref plane, ref y, g, hBegin, hEnd, begin, end, divisor);
+                    AvgCells(ref plane, ref y, g, hBegin, hEnd, 0, begin);
+                    AvgCells(ref plane, ref y, g, hBegin, hEnd, end, g.GridWidth);
                 }
-                else if (lanes >= 8 && Lanes256.IsSupported && count >= 8)
-                {
-                    AvgVectors<Lanes256, Vector256<float>, Vector256<int>>(ref plane, ref y, g, hBegin, hEnd, begin, end, divisor);
-                }
-                else if (lanes >= 4 && Lanes128.IsSupported && count >= 4)
-                {
-                    AvgVectors<Lanes128, Vector128<float>, Vector128<int>>(ref plane, ref y, g, hBegin, hEnd, begin, end, divisor);
-                }
-                else
-                {
-                    AvgCells(ref plane, ref y, g, hBegin, hEnd, begin, end);
-                }
-
-                AvgCells(ref plane, ref y, g, hBegin, hEnd, end, g.GridWidth);
             }
         }
     }
@@ -283,49 +313,160 @@ public static class PoolingKernels
         }
     }
 
+    /// <summary>
+    /// The vector columns of one output row, as <see cref="MaxVectors"/>. A window reaching into the padding (stride
+    /// 1) loads the cells outside as +0: the sum starts from +0, so it is never −0 and adding +0 leaves it unchanged,
+    /// bit for bit, as skipping the cell does.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AvgVectors<TLanes, TF, TI>(ref float plane, ref float y, in PoolGeometry g, int hBegin, int hEnd, int begin, int end, float divisor)
+    private static unsafe void AvgVectors<TLanes, TF, TI>(ref float plane, ref float y, in PoolGeometry g, in Columns columns, int hBegin, int hEnd)
         where TLanes : struct, ILanes<TF, TI>
         where TF : struct
         where TI : struct
     {
-        int width = g.ImageWidth, kernelWidth = g.KernelWidth, stride = g.StrideWidth, last = end - TLanes.Count;
-        for (int ow = begin; ; ow += TLanes.Count)
+        int width = g.ImageWidth, kernelWidth = g.KernelWidth, stride = g.StrideWidth, pad = g.PadWidth;
+        int last = columns.VectorEnd - TLanes.Count;
+
+        // Windows not clipped across divide by one number per row.
+        float divisor = g.CountIncludePad ? g.KernelHeight * g.KernelWidth : (hEnd - hBegin) * kernelWidth;
+        for (int ow = columns.VectorBegin; ;)
         {
-            ow = Math.Min(ow, last);
-            int x0 = (ow * stride) - g.PadWidth;
-            TF sum = TLanes.Zero;
-            for (int h = hBegin; h < hEnd; h++)
+            // Two vectors of windows at a time when both lie inside: two independent chains of additions.
+            int a = Math.Min(ow, last), b = Math.Min(ow + TLanes.Count, last);
+            if (b > a && a >= columns.InsideBegin && b + TLanes.Count <= columns.InsideEnd)
             {
-                ref float row = ref Unsafe.Add(ref plane, (h * width) + x0);
-                for (int j = 0; j < kernelWidth; j++)
+                TF sumA = TLanes.Zero, sumB = TLanes.Zero;
+                for (int h = hBegin; h < hEnd; h++)
                 {
-                    sum = TLanes.Add(sum, stride == 1 ? TLanes.Load(ref Unsafe.Add(ref row, j))
-                        : (j & 1) == 0 ? TLanes.LoadEvens(ref Unsafe.Add(ref row, j))
-                        : TLanes.LoadOdds(ref Unsafe.Add(ref row, j - 1)));
+                    ref float row = ref Unsafe.Add(ref plane, h * width);
+                    sumA = SumRow<TLanes, TF, TI>(sumA, ref Unsafe.Add(ref row, (a * stride) - pad), kernelWidth, stride);
+                    sumB = SumRow<TLanes, TF, TI>(sumB, ref Unsafe.Add(ref row, (b * stride) - pad), kernelWidth, stride);
                 }
+
+                TLanes.Store(TLanes.Divide(sumA, divisor), ref Unsafe.Add(ref y, a));
+                TLanes.Store(TLanes.Divide(sumB, divisor), ref Unsafe.Add(ref y, b));
+                if (b == last)
+                {
+                    break;
+                }
+
+                ow += 2 * TLanes.Count;
+                continue;
             }
 
-            TLanes.Store(TLanes.Divide(sum, divisor), ref Unsafe.Add(ref y, ow));
-            if (ow == last)
+            int x0 = (a * stride) - pad;
+            TF sum = TLanes.Zero;
+            if (a >= columns.InsideBegin && a + TLanes.Count <= columns.InsideEnd)
+            {
+                for (int h = hBegin; h < hEnd; h++)
+                {
+                    sum = SumRow<TLanes, TF, TI>(sum, ref Unsafe.Add(ref plane, (h * width) + x0), kernelWidth, stride);
+                }
+
+                TLanes.Store(TLanes.Divide(sum, divisor), ref Unsafe.Add(ref y, a));
+            }
+            else
+            {
+                // Stride 1 only (Columns): windows clipped by the padding.
+                for (int h = hBegin; h < hEnd; h++)
+                {
+                    float* row = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref plane, h * width));
+                    for (int j = 0; j < kernelWidth; j++)
+                    {
+                        sum = TLanes.Add(sum, TLanes.LoadClipped(row, x0 + j, width, 0f));
+                    }
+                }
+
+                TLanes.Store(
+                    g.CountIncludePad ? TLanes.Divide(sum, divisor) : TLanes.Divide(sum, TLanes.Multiply(TLanes.ColumnCounts(x0, kernelWidth, width), hEnd - hBegin)),
+                    ref Unsafe.Add(ref y, a));
+            }
+
+            if (a == last)
             {
                 break;
             }
+
+            ow += TLanes.Count;
+        }
+    }
+
+    /// <summary>sum + the KW cells of one window row for each lane, left to right (stride 1 or 2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TF SumRow<TLanes, TF, TI>(TF sum, ref float row, int kernelWidth, int stride)
+        where TLanes : struct, ILanes<TF, TI>
+        where TF : struct
+        where TI : struct
+    {
+        if (stride == 1)
+        {
+            switch (kernelWidth)
+            {
+                case 2:
+                    return TLanes.Add(TLanes.Add(sum, TLanes.Load(ref row)), TLanes.Load(ref Unsafe.Add(ref row, 1)));
+                case 3:
+                    return TLanes.Add(TLanes.Add(TLanes.Add(sum, TLanes.Load(ref row)), TLanes.Load(ref Unsafe.Add(ref row, 1))), TLanes.Load(ref Unsafe.Add(ref row, 2)));
+                default:
+                    for (int j = 0; j < kernelWidth; j++)
+                    {
+                        sum = TLanes.Add(sum, TLanes.Load(ref Unsafe.Add(ref row, j)));
+                    }
+
+                    return sum;
+            }
+        }
+
+        switch (kernelWidth)
+        {
+            case 2:
+                return TLanes.Add(TLanes.Add(sum, TLanes.LoadEvens(ref row)), TLanes.LoadOdds(ref row));
+            case 3:
+                return TLanes.Add(TLanes.Add(TLanes.Add(sum, TLanes.LoadEvens(ref row)), TLanes.LoadOdds(ref row)), TLanes.LoadEvens(ref Unsafe.Add(ref row, 2)));
+            default:
+                for (int j = 0; j < kernelWidth; j++)
+                {
+                    sum = TLanes.Add(sum, (j & 1) == 0 ? TLanes.LoadEvens(ref Unsafe.Add(ref row, j)) : TLanes.LoadOdds(ref Unsafe.Add(ref row, j - 1)));
+                }
+
+                return sum;
         }
     }
 
     /// <summary>
-    /// The output columns whose windows a vector path may read without clipping or leaving the row: window column 0
-    /// at or right of image column 0, and with stride 2 two vectors' worth of the row (every other column) readable.
+    /// Which output columns of a row the forward kernels vectorize. Inside: windows that neither reach into the
+    /// padding nor, with stride 2, read past the row's end through the two-vector loads. Vector: with stride 1 every
+    /// column (clipped windows use masked loads, still faster than scalar cells), with stride 2 the inside ones (the
+    /// rest are scalar).
     /// </summary>
-    private static (int Begin, int End) VectorColumns(in PoolGeometry g)
+    internal readonly struct Columns
     {
-        int stride = g.StrideWidth;
-        int reach = stride == 1 ? g.KernelWidth - 1 : (g.KernelWidth - 1) | 1;
-        int begin = Math.Min((g.PadWidth + stride - 1) / stride, g.GridWidth);
-        int last = g.ImageWidth - 1 + g.PadWidth - reach;
-        int end = last < 0 ? 0 : Math.Min(g.GridWidth, (last / stride) + 1);
-        return (begin, Math.Max(begin, end));
+        private Columns(int insideBegin, int insideEnd, int vectorBegin, int vectorEnd)
+        {
+            InsideBegin = insideBegin;
+            InsideEnd = insideEnd;
+            VectorBegin = vectorBegin;
+            VectorEnd = vectorEnd;
+        }
+
+        public int InsideBegin { get; }
+
+        public int InsideEnd { get; }
+
+        public int VectorBegin { get; }
+
+        public int VectorEnd { get; }
+
+        public static Columns For(in PoolGeometry g)
+        {
+            int stride = g.StrideWidth;
+
+            // A vector of windows starting at image column x reads up to x + reach (stride 2: up to the end of two vectors).
+            int reach = stride == 1 ? g.KernelWidth - 1 : (g.KernelWidth - 1) | 1;
+            int begin = Math.Min((g.PadWidth + stride - 1) / stride, g.GridWidth);
+            int last = g.ImageWidth - 1 + g.PadWidth - reach;
+            int end = Math.Max(begin, last < 0 ? 0 : Math.Min(g.GridWidth, (last / stride) + 1));
+            return stride == 1 ? new Columns(begin, end, 0, g.GridWidth) : new Columns(begin, end, begin, end);
+        }
     }
 
     // ------------------------------------------------------------------ average pooling backward
@@ -335,7 +476,8 @@ public static class PoolingKernels
     /// gradient cell's share gy / divisor (divided exactly as the forward) is summed into every input cell of its
     /// window. Each input cell is computed once, from +0, adding the shares of the windows that contain it in
     /// row-major window order — the order in which scattering the windows one by one would add them — so no
-    /// clearing pass and no read-modify-write of the input gradient.
+    /// clearing pass and no read-modify-write of the input gradient. The share rows carry KW − 1 zeros on each
+    /// side, standing for the windows that do not exist: adding +0 to a sum that started from +0 changes no bit.
     /// </summary>
     public static void AvgPoolBackward(ref float grid, ref float image, int planes, in PoolGeometry g)
         => AvgPoolBackward(ref grid, ref image, planes, g, AllWidths);
@@ -344,15 +486,14 @@ public static class PoolingKernels
     internal static void AvgPoolBackward(ref float grid, ref float image, int planes, in PoolGeometry g, int lanes)
     {
         Require(SupportsAvgBackward(g));
-        int rows = ShareRows(g), gridWidth = g.GridWidth, width = g.ImageWidth;
+        int rows = ShareRows(g), gridWidth = g.GridWidth, width = g.ImageWidth, margin = g.KernelWidth - 1;
+        int stride = gridWidth + (2 * margin);
 
-        // The last `rows` rows of shares, row oh in slot oh % rows: an input row reads at most that many grid rows.
-        Span<float> ring = stackalloc float[rows * gridWidth];
+        // The last `rows` rows of shares, row oh in slot oh % rows (an input row reads at most that many grid rows),
+        // each with `margin` zeros on both sides.
+        Span<float> ring = stackalloc float[rows * stride];
+        ring.Clear();
         ref float shares = ref MemoryMarshal.GetReference(ring);
-
-        // Input columns x whose windows ow = x + PW − KW + 1 … x + PW all exist.
-        int begin = Math.Min(Math.Max(g.KernelWidth - 1 - g.PadWidth, 0), width);
-        int end = Math.Max(begin, Math.Min(width, gridWidth - g.PadWidth));
         for (int p = 0; p < planes; p++)
         {
             ref float gy = ref Unsafe.Add(ref grid, p * g.GridPlane);
@@ -373,29 +514,28 @@ public static class PoolingKernels
                 while (computed < ohEnd - 1)
                 {
                     computed++;
-                    ShareRow(ref Unsafe.Add(ref gy, computed * gridWidth), ref Unsafe.Add(ref shares, (computed % rows) * gridWidth), g, computed, lanes);
+                    ShareRow(ref Unsafe.Add(ref gy, computed * gridWidth), ref Unsafe.Add(ref shares, ((computed % rows) * stride) + margin), g, computed, lanes);
                 }
 
-                GatherCells(ref shares, ref target, g, rows, ohBegin, ohEnd, 0, begin);
-                int count = end - begin;
-                if (lanes >= 16 && Lanes512.IsSupported && count >= 16)
+                // Input column x reads windows ow = x + PW − KW + 1 … x + PW, at x + PW … x + PW + KW − 1 in a padded row.
+                ref float first = ref Unsafe.Add(ref shares, ((ohBegin % rows) * stride) + g.PadWidth);
+                int windows = ohEnd - ohBegin, wrap = (rows - (ohBegin % rows)) * stride;
+                if (lanes >= 16 && Lanes512.IsSupported && width >= 16)
                 {
-                    GatherVectors<Lanes512, Vector512<float>, Vector512<int>>(ref shares, ref target, g, rows, ohBegin, ohEnd, begin, end);
+                    GatherVectors<Lanes512, Vector512<float>, Vector512<int>>(ref first, ref target, g, stride, windows, wrap);
                 }
-                else if (lanes >= 8 && Lanes256.IsSupported && count >= 8)
+                else if (lanes >= 8 && Lanes256.IsSupported && width >= 8)
                 {
-                    GatherVectors<Lanes256, Vector256<float>, Vector256<int>>(ref shares, ref target, g, rows, ohBegin, ohEnd, begin, end);
+                    GatherVectors<Lanes256, Vector256<float>, Vector256<int>>(ref first, ref target, g, stride, windows, wrap);
                 }
-                else if (lanes >= 4 && Lanes128.IsSupported && count >= 4)
+                else if (lanes >= 4 && Lanes128.IsSupported && width >= 4)
                 {
-                    GatherVectors<Lanes128, Vector128<float>, Vector128<int>>(ref shares, ref target, g, rows, ohBegin, ohEnd, begin, end);
+                    GatherVectors<Lanes128, Vector128<float>, Vector128<int>>(ref first, ref target, g, stride, windows, wrap);
                 }
                 else
                 {
-                    GatherCells(ref shares, ref target, g, rows, ohBegin, ohEnd, begin, end);
+                    GatherCells(ref first, ref target, g, stride, windows, wrap);
                 }
-
-                GatherCells(ref shares, ref target, g, rows, ohBegin, ohEnd, end, width);
             }
         }
     }
@@ -409,60 +549,45 @@ public static class PoolingKernels
     {
         int top = (oh * g.StrideHeight) - g.PadHeight;
         int rows = Math.Min(top + g.KernelHeight, g.ImageHeight) - Math.Max(top, 0);
-
-        // Windows ow in [begin, end) have all KW columns inside the image (stride 1).
-        int begin = 0, end = g.GridWidth;
-        if (!g.CountIncludePad)
-        {
-            begin = Math.Min(g.PadWidth, g.GridWidth);
-            end = Math.Max(begin, Math.Min(g.GridWidth, g.ImageWidth - g.KernelWidth + g.PadWidth + 1));
-        }
-
-        ShareCells(ref gy, ref shares, g, rows, 0, begin);
-        float divisor = g.CountIncludePad ? g.KernelHeight * g.KernelWidth : rows * g.KernelWidth;
-        int count = end - begin;
+        int count = g.GridWidth;
         if (lanes >= 16 && Lanes512.IsSupported && count >= 16)
         {
-            Divide<Lanes512, Vector512<float>, Vector512<int>>(ref gy, ref shares, begin, end, divisor);
+            Divide<Lanes512, Vector512<float>, Vector512<int>>(ref gy, ref shares, g, rows);
         }
         else if (lanes >= 8 && Lanes256.IsSupported && count >= 8)
         {
-            Divide<Lanes256, Vector256<float>, Vector256<int>>(ref gy, ref shares, begin, end, divisor);
+            Divide<Lanes256, Vector256<float>, Vector256<int>>(ref gy, ref shares, g, rows);
         }
         else if (lanes >= 4 && Lanes128.IsSupported && count >= 4)
         {
-            Divide<Lanes128, Vector128<float>, Vector128<int>>(ref gy, ref shares, begin, end, divisor);
+            Divide<Lanes128, Vector128<float>, Vector128<int>>(ref gy, ref shares, g, rows);
         }
         else
         {
-            ShareCells(ref gy, ref shares, g, rows, begin, end);
-        }
-
-        ShareCells(ref gy, ref shares, g, rows, end, g.GridWidth);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ShareCells(ref float gy, ref float shares, in PoolGeometry g, int rows, int begin, int end)
-    {
-        for (int ow = begin; ow < end; ow++)
-        {
-            int left = ow - g.PadWidth;
-            int columns = Math.Min(left + g.KernelWidth, g.ImageWidth) - Math.Max(left, 0);
-            Unsafe.Add(ref shares, ow) = Unsafe.Add(ref gy, ow) / (g.CountIncludePad ? g.KernelHeight * g.KernelWidth : rows * columns);
+            for (int ow = 0; ow < count; ow++)
+            {
+                int left = ow - g.PadWidth;
+                int columns = Math.Min(left + g.KernelWidth, g.ImageWidth) - Math.Max(left, 0);
+                Unsafe.Add(ref shares, ow) = Unsafe.Add(ref gy, ow) / (g.CountIncludePad ? g.KernelHeight * g.KernelWidth : rows * columns);
+            }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Divide<TLanes, TF, TI>(ref float gy, ref float shares, int begin, int end, float divisor)
+    private static void Divide<TLanes, TF, TI>(ref float gy, ref float shares, in PoolGeometry g, int rows)
         where TLanes : struct, ILanes<TF, TI>
         where TF : struct
         where TI : struct
     {
-        int last = end - TLanes.Count;
-        for (int ow = begin; ; ow += TLanes.Count)
+        int last = g.GridWidth - TLanes.Count;
+        float area = g.KernelHeight * g.KernelWidth;
+        for (int ow = 0; ; ow += TLanes.Count)
         {
             ow = Math.Min(ow, last);
-            TLanes.Store(TLanes.Divide(TLanes.Load(ref Unsafe.Add(ref gy, ow)), divisor), ref Unsafe.Add(ref shares, ow));
+            TF value = TLanes.Load(ref Unsafe.Add(ref gy, ow));
+            TLanes.Store(
+                g.CountIncludePad ? TLanes.Divide(value, area) : TLanes.Divide(value, TLanes.Multiply(TLanes.ColumnCounts(ow - g.PadWidth, g.KernelWidth, g.ImageWidth), rows)),
+                ref Unsafe.Add(ref shares, ow));
             if (ow == last)
             {
                 break;
@@ -470,22 +595,24 @@ public static class PoolingKernels
         }
     }
 
-    /// <summary>Input columns [begin, end) of one row: the shares of windows (oh, ow) containing them, row-major.</summary>
+    /// <summary>One input row from padded share rows: slot k of the windows at first + k·stride, less wrap past the ring's end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GatherCells(ref float shares, ref float target, in PoolGeometry g, int rows, int ohBegin, int ohEnd, int begin, int end)
+    private static void GatherCells(ref float first, ref float target, in PoolGeometry g, int stride, int windows, int wrap)
     {
-        int gridWidth = g.GridWidth;
-        for (int x = begin; x < end; x++)
+        int kernelWidth = g.KernelWidth, ringLength = ShareRows(g) * stride;
+        for (int x = 0; x < g.ImageWidth; x++)
         {
-            int owBegin = Math.Max(x + g.PadWidth - g.KernelWidth + 1, 0), owEnd = Math.Min(x + g.PadWidth + 1, gridWidth);
             float sum = 0f;
-            for (int oh = ohBegin; oh < ohEnd; oh++)
+            for (int k = 0, offset = 0; k < windows; k++)
             {
-                ref float row = ref Unsafe.Add(ref shares, (oh % rows) * gridWidth);
-                for (int ow = owBegin; ow < owEnd; ow++)
+                ref float row = ref Unsafe.Add(ref first, offset + x);
+                for (int j = 0; j < kernelWidth; j++)
                 {
-                    sum += Unsafe.Add(ref row, ow);
+                    sum += Unsafe.Add(ref row, j);
                 }
+
+                offset += stride;
+                offset -= offset == wrap ? ringLength : 0;
             }
 
             Unsafe.Add(ref target, x) = sum;
@@ -493,31 +620,34 @@ public static class PoolingKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GatherVectors<TLanes, TF, TI>(ref float shares, ref float target, in PoolGeometry g, int rows, int ohBegin, int ohEnd, int begin, int end)
+    private static void GatherVectors<TLanes, TF, TI>(ref float first, ref float target, in PoolGeometry g, int stride, int windows, int wrap)
         where TLanes : struct, ILanes<TF, TI>
         where TF : struct
         where TI : struct
     {
-        int gridWidth = g.GridWidth, kernelWidth = g.KernelWidth, shift = g.PadWidth - kernelWidth + 1, last = end - TLanes.Count;
-        int firstSlot = ohBegin % rows, windows = ohEnd - ohBegin;
-        for (int x = begin; ; x += TLanes.Count)
+        int kernelWidth = g.KernelWidth, ringLength = ShareRows(g) * stride, last = g.ImageWidth - TLanes.Count;
+        for (int x = 0; ;)
         {
-            x = Math.Min(x, last);
-            TF sum = TLanes.Zero;
-            for (int k = 0, slot = firstSlot; k < windows; k++, slot = slot + 1 == rows ? 0 : slot + 1)
+            // Two vectors at a time: two independent chains of additions.
+            int a = Math.Min(x, last), b = Math.Min(x + TLanes.Count, last);
+            TF sumA = TLanes.Zero, sumB = TLanes.Zero;
+            for (int k = 0, offset = 0; k < windows; k++)
             {
-                ref float row = ref Unsafe.Add(ref shares, (slot * gridWidth) + x + shift);
-                for (int j = 0; j < kernelWidth; j++)
-                {
-                    sum = TLanes.Add(sum, TLanes.Load(ref Unsafe.Add(ref row, j)));
-                }
+                ref float row = ref Unsafe.Add(ref first, offset);
+                sumA = SumRow<TLanes, TF, TI>(sumA, ref Unsafe.Add(ref row, a), kernelWidth, 1);
+                sumB = SumRow<TLanes, TF, TI>(sumB, ref Unsafe.Add(ref row, b), kernelWidth, 1);
+                offset += stride;
+                offset -= offset == wrap ? ringLength : 0;
             }
 
-            TLanes.Store(sum, ref Unsafe.Add(ref target, x));
-            if (x == last)
+            TLanes.Store(sumA, ref Unsafe.Add(ref target, a));
+            TLanes.Store(sumB, ref Unsafe.Add(ref target, b));
+            if (b == last)
             {
                 break;
             }
+
+            x += 2 * TLanes.Count;
         }
     }
 

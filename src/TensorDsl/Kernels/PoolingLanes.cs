@@ -73,6 +73,22 @@ internal interface ILanes<TF, TI>
 
     /// <summary>Whether every lane of the mask is set.</summary>
     static abstract bool All(TI mask);
+
+    /// <summary>Lane-wise max(left, right).</summary>
+    static abstract TI MaxIndex(TI left, int right);
+
+    /// <summary>
+    /// row[x + l] where 0 ≤ x + l &lt; width, else <paramref name="fill"/>; the lanes outside are never read (masked
+    /// loads), so <paramref name="row"/> must be pinned but x may reach past either end.
+    /// </summary>
+    static abstract unsafe TF LoadClipped(float* row, int x, int width, float fill);
+
+    /// <summary>How many of the columns x + l … x + l + kernelWidth − 1 lie in [0, width), as floats.</summary>
+    static abstract TF ColumnCounts(int x, int kernelWidth, int width);
+
+    static abstract TF Multiply(TF left, float right);
+
+    static abstract TF Divide(TF left, TF right);
 }
 
 /// <summary>16 lanes (AVX-512F).</summary>
@@ -146,6 +162,29 @@ internal readonly struct Lanes512 : ILanes<Vector512<float>, Vector512<int>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector512<int> mask) => Vector512.EqualsAll(mask, Vector512<int>.AllBitsSet);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> MaxIndex(Vector512<int> left, int right) => Vector512.Max(left, Vector512.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> LoadClipped(float* row, int x, int width, float fill)
+    {
+        Vector512<float> inside = Vector512.LessThan((Vector512<int>.Indices + Vector512.Create(x)).AsUInt32(), Vector512.Create((uint)width)).AsSingle();
+        return Avx512F.MaskLoad(row + x, inside, Vector512.Create(fill));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ColumnCounts(int x, int kernelWidth, int width)
+    {
+        Vector512<int> left = Vector512<int>.Indices + Vector512.Create(x);
+        return Vector512.ConvertToSingle(Vector512.Min(left + Vector512.Create(kernelWidth), Vector512.Create(width)) - Vector512.Max(left, Vector512<int>.Zero));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> left, float right) => left * Vector512.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Divide(Vector512<float> left, Vector512<float> right) => left / right;
 }
 
 /// <summary>8 lanes (AVX2).</summary>
@@ -222,6 +261,29 @@ internal readonly struct Lanes256 : ILanes<Vector256<float>, Vector256<int>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector256<int> mask) => Vector256.EqualsAll(mask, Vector256<int>.AllBitsSet);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MaxIndex(Vector256<int> left, int right) => Vector256.Max(left, Vector256.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> LoadClipped(float* row, int x, int width, float fill)
+    {
+        Vector256<float> inside = Vector256.LessThan((Vector256<int>.Indices + Vector256.Create(x)).AsUInt32(), Vector256.Create((uint)width)).AsSingle();
+        return Vector256.ConditionalSelect(inside, Avx.MaskLoad(row + x, inside), Vector256.Create(fill));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ColumnCounts(int x, int kernelWidth, int width)
+    {
+        Vector256<int> left = Vector256<int>.Indices + Vector256.Create(x);
+        return Vector256.ConvertToSingle(Vector256.Min(left + Vector256.Create(kernelWidth), Vector256.Create(width)) - Vector256.Max(left, Vector256<int>.Zero));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> left, float right) => left * Vector256.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Divide(Vector256<float> left, Vector256<float> right) => left / right;
 }
 
 /// <summary>4 lanes (SSE, AdvSimd, or the portable Vector128 operations).</summary>
@@ -334,4 +396,36 @@ internal readonly struct Lanes128 : ILanes<Vector128<float>, Vector128<int>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool All(Vector128<int> mask) => Vector128.EqualsAll(mask, Vector128<int>.AllBitsSet);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> MaxIndex(Vector128<int> left, int right) => Vector128.Max(left, Vector128.Create(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<float> LoadClipped(float* row, int x, int width, float fill)
+    {
+        Vector128<float> inside = Vector128.LessThan((Vector128<int>.Indices + Vector128.Create(x)).AsUInt32(), Vector128.Create((uint)width)).AsSingle();
+        if (Avx.IsSupported)
+        {
+            return Vector128.ConditionalSelect(inside, Avx.MaskLoad(row + x, inside), Vector128.Create(fill));
+        }
+
+        return Vector128.Create(
+            (uint)x < (uint)width ? row[x] : fill,
+            (uint)(x + 1) < (uint)width ? row[x + 1] : fill,
+            (uint)(x + 2) < (uint)width ? row[x + 2] : fill,
+            (uint)(x + 3) < (uint)width ? row[x + 3] : fill);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ColumnCounts(int x, int kernelWidth, int width)
+    {
+        Vector128<int> left = Vector128<int>.Indices + Vector128.Create(x);
+        return Vector128.ConvertToSingle(Vector128.Min(left + Vector128.Create(kernelWidth), Vector128.Create(width)) - Vector128.Max(left, Vector128<int>.Zero));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> left, float right) => left * Vector128.Create(right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Divide(Vector128<float> left, Vector128<float> right) => left / right;
 }

@@ -17,12 +17,12 @@ internal static class PoolingPlan
     public static bool VectorForward(OperatorSpec s)
         => s.Element == ElementKind.Float && s.Geometry.StrideWidth is 1 or 2;
 
-    /// <summary>Average pooling's input gradient: windows 1 column apart, their share rows within the stack budget.</summary>
+    /// <summary>Average pooling's input gradient: windows 1 column apart, ⌈KH / SH⌉ padded share rows within the stack budget.</summary>
     public static bool VectorAvgBackward(OperatorSpec s)
     {
         WindowGeometry g = s.Geometry;
         int shareRows = (g.KernelHeight + g.StrideHeight - 1) / g.StrideHeight;
-        return s.Element == ElementKind.Float && g.StrideWidth == 1 && (long)shareRows * g.GridWidth <= ShareRowFloats;
+        return s.Element == ElementKind.Float && g.StrideWidth == 1 && (long)shareRows * (g.GridWidth + (2L * (g.KernelWidth - 1))) <= ShareRowFloats;
     }
 
     /// <summary>Max pooling's scatter: 2-wide windows 2 apart, rows not overlapping, no padding (each input cell in at most one window).</summary>
