@@ -74,8 +74,11 @@ public readonly struct PoolGeometry
 /// </summary>
 public static class PoolingKernels
 {
-    /// <summary>Floats of share rows <see cref="AvgPoolBackward(ref float, ref float, int, in PoolGeometry)"/> keeps on the stack.</summary>
-    public const int ShareRowFloats = 8192;
+    /// <summary>
+    /// The most floats of a zero-padded plane copy average pooling keeps on the stack (64 KiB): the input plane of a
+    /// padded stride-1 forward, the share plane of the backward.
+    /// </summary>
+    public const int PaddedPlaneFloats = 16384;
 
     /// <summary>The widest lane count: the public entry points allow every width.</summary>
     internal const int AllWidths = 16;
@@ -83,9 +86,9 @@ public static class PoolingKernels
     /// <summary>Whether <see cref="MaxPool(ref float, ref float, ref int, int, in PoolGeometry)"/> and <see cref="AvgPool(ref float, ref float, int, in PoolGeometry)"/> take this geometry (column stride 1 or 2).</summary>
     public static bool SupportsForward(in PoolGeometry g) => g.StrideWidth is 1 or 2;
 
-    /// <summary>Whether <see cref="AvgPoolBackward(ref float, ref float, int, in PoolGeometry)"/> takes this geometry (column stride 1, ⌈KH / SH⌉ share rows of GW + 2·(KW − 1) floats within <see cref="ShareRowFloats"/>).</summary>
+    /// <summary>Whether <see cref="AvgPoolBackward(ref float, ref float, int, in PoolGeometry)"/> takes this geometry (column stride 1, a share plane of GH × (GW + 2·(KW − 1)) floats within <see cref="PaddedPlaneFloats"/>).</summary>
     public static bool SupportsAvgBackward(in PoolGeometry g)
-        => g.StrideWidth == 1 && (long)ShareRows(g) * (g.GridWidth + (2L * (g.KernelWidth - 1))) <= ShareRowFloats;
+        => g.StrideWidth == 1 && (long)g.GridHeight * (g.GridWidth + (2L * (g.KernelWidth - 1))) <= PaddedPlaneFloats;
 
     /// <summary>Whether <see cref="TryMaxPoolBackward(ref int, ref float, ref float, in PoolGeometry)"/> takes this geometry (2-wide windows 2 apart, rows not overlapping, no padding).</summary>
     public static bool SupportsMaxBackward(in PoolGeometry g)
@@ -254,6 +257,12 @@ public static class PoolingKernels
     internal static unsafe void AvgPool(ref float image, ref float grid, int planes, in PoolGeometry g, int lanes)
     {
         Require(SupportsForward(g));
+        if (g.StrideWidth == 1 && g.PadWidth > 0 && (long)g.ImageHeight * (g.ImageWidth + (2L * g.PadWidth)) <= PaddedPlaneFloats)
+        {
+            AvgPoolPadded(ref image, ref grid, planes, g, lanes);
+            return;
+        }
+
         Columns columns = Columns.For(g);
 
         // Pinned for the masked loads of windows that reach into the padding.
@@ -291,6 +300,123 @@ public static class PoolingKernels
             }
         }
     }
+
+    /// <summary>
+    /// Stride 1 with padding across: each plane is copied into rows with PW zeros on both sides, so that every
+    /// window of a row is a plain vector sum (two vectors at a time) — no clipped edges. The zeros are exact: a sum
+    /// starts from +0, so it is never −0, and adding +0 changes no bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AvgPoolPadded(ref float image, ref float grid, int planes, in PoolGeometry g, int lanes)
+    {
+        int width = g.ImageWidth, stride = width + (2 * g.PadWidth), gridWidth = g.GridWidth;
+        Span<float> copy = stackalloc float[g.ImageHeight * stride];
+        copy.Clear();
+        ref float padded = ref MemoryMarshal.GetReference(copy);
+        Box box = new(g.KernelWidth, stride, g.CountIncludePad ? g.KernelHeight * g.KernelWidth : 0f, !g.CountIncludePad, -g.PadWidth, width);
+        for (int p = 0; p < planes; p++)
+        {
+            ref float plane = ref Unsafe.Add(ref image, p * g.ImagePlane);
+            for (int h = 0; h < g.ImageHeight; h++)
+            {
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref plane, h * width), width).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref padded, (h * stride) + g.PadWidth), width));
+            }
+
+            for (int oh = 0; oh < g.GridHeight; oh++)
+            {
+                int top = (oh * g.StrideHeight) - g.PadHeight;
+                int hBegin = Math.Max(top, 0), hEnd = Math.Min(top + g.KernelHeight, g.ImageHeight);
+                ref float y = ref Unsafe.Add(ref grid, (p * g.GridPlane) + (oh * gridWidth));
+                ref float rows = ref Unsafe.Add(ref padded, hBegin * stride);
+                if (lanes >= 16 && Lanes512.IsSupported && gridWidth >= 16)
+                {
+                    BoxVectors<Lanes512, Vector512<float>, Vector512<int>>(ref rows, hEnd - hBegin, ref y, gridWidth, box);
+                }
+                else if (lanes >= 8 && Lanes256.IsSupported && gridWidth >= 8)
+                {
+                    BoxVectors<Lanes256, Vector256<float>, Vector256<int>>(ref rows, hEnd - hBegin, ref y, gridWidth, box);
+                }
+                else if (lanes >= 4 && Lanes128.IsSupported && gridWidth >= 4)
+                {
+                    BoxVectors<Lanes128, Vector128<float>, Vector128<int>>(ref rows, hEnd - hBegin, ref y, gridWidth, box);
+                }
+                else
+                {
+                    AvgCells(ref plane, ref y, g, hBegin, hEnd, 0, gridWidth);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A box sum over zero-padded rows: target[c] = Σ over k &lt; rows, then j &lt; KW, of source[k·stride + c + j],
+    /// from +0 in that order, then divided by <see cref="Divisor"/> (0: not divided), or with
+    /// <see cref="CountsColumns"/> by rows × how many of the image columns c + CountFrom … + KW − 1 lie in [0, Width).
+    /// </summary>
+    internal readonly struct Box
+    {
+        public Box(int kernelWidth, int stride, float divisor, bool countsColumns, int countFrom, int width)
+        {
+            KernelWidth = kernelWidth;
+            Stride = stride;
+            Divisor = divisor;
+            CountsColumns = countsColumns;
+            CountFrom = countFrom;
+            Width = width;
+        }
+
+        public bool CountsColumns { get; }
+
+        public int KernelWidth { get; }
+
+        public int Stride { get; }
+
+        public float Divisor { get; }
+
+        public int CountFrom { get; }
+
+        public int Width { get; }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BoxVectors<TLanes, TF, TI>(ref float source, int rows, ref float target, int count, in Box box)
+        where TLanes : struct, ILanes<TF, TI>
+        where TF : struct
+        where TI : struct
+    {
+        int kernelWidth = box.KernelWidth, stride = box.Stride, last = count - TLanes.Count;
+        for (int c = 0; ;)
+        {
+            // Two vectors at a time: two independent chains of additions.
+            int a = Math.Min(c, last), b = Math.Min(c + TLanes.Count, last);
+            TF sumA = TLanes.Zero, sumB = TLanes.Zero;
+            ref float row = ref source;
+            for (int k = 0; k < rows; k++)
+            {
+                sumA = SumRow<TLanes, TF, TI>(sumA, ref Unsafe.Add(ref row, a), kernelWidth, 1);
+                sumB = SumRow<TLanes, TF, TI>(sumB, ref Unsafe.Add(ref row, b), kernelWidth, 1);
+                row = ref Unsafe.Add(ref row, stride);
+            }
+
+            TLanes.Store(Finish<TLanes, TF, TI>(sumA, a, rows, box), ref Unsafe.Add(ref target, a));
+            TLanes.Store(Finish<TLanes, TF, TI>(sumB, b, rows, box), ref Unsafe.Add(ref target, b));
+            if (b == last)
+            {
+                break;
+            }
+
+            c += 2 * TLanes.Count;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TF Finish<TLanes, TF, TI>(TF sum, int c, int rows, in Box box)
+        where TLanes : struct, ILanes<TF, TI>
+        where TF : struct
+        where TI : struct
+        => box.Divisor != 0f ? TLanes.Divide(sum, box.Divisor)
+            : !box.CountsColumns ? sum
+            : TLanes.Divide(sum, TLanes.Multiply(TLanes.ColumnCounts(c + box.CountFrom, box.KernelWidth, box.Width), rows));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AvgCells(ref float plane, ref float y, in PoolGeometry g, int hBegin, int hEnd, int begin, int end)
@@ -476,8 +602,9 @@ public static class PoolingKernels
     /// gradient cell's share gy / divisor (divided exactly as the forward) is summed into every input cell of its
     /// window. Each input cell is computed once, from +0, adding the shares of the windows that contain it in
     /// row-major window order — the order in which scattering the windows one by one would add them — so no
-    /// clearing pass and no read-modify-write of the input gradient. The share rows carry KW − 1 zeros on each
-    /// side, standing for the windows that do not exist: adding +0 to a sum that started from +0 changes no bit.
+    /// clearing pass and no read-modify-write of the input gradient. The shares of a plane are laid out with
+    /// KW − 1 zeros on both sides of each row, standing for the windows that do not exist (adding +0 to a sum that
+    /// started from +0 changes no bit), so every input row is a plain vector box sum.
     /// </summary>
     public static void AvgPoolBackward(ref float grid, ref float image, int planes, in PoolGeometry g)
         => AvgPoolBackward(ref grid, ref image, planes, g, AllWidths);
@@ -486,62 +613,75 @@ public static class PoolingKernels
     internal static void AvgPoolBackward(ref float grid, ref float image, int planes, in PoolGeometry g, int lanes)
     {
         Require(SupportsAvgBackward(g));
-        int rows = ShareRows(g), gridWidth = g.GridWidth, width = g.ImageWidth, margin = g.KernelWidth - 1;
-        int stride = gridWidth + (2 * margin);
-
-        // The last `rows` rows of shares, row oh in slot oh % rows (an input row reads at most that many grid rows),
-        // each with `margin` zeros on both sides.
-        Span<float> ring = stackalloc float[rows * stride];
-        ring.Clear();
-        ref float shares = ref MemoryMarshal.GetReference(ring);
+        int gridWidth = g.GridWidth, width = g.ImageWidth, margin = g.KernelWidth - 1, stride = gridWidth + (2 * margin);
+        Span<float> plane = stackalloc float[g.GridHeight * stride];
+        plane.Clear();
+        ref float shares = ref MemoryMarshal.GetReference(plane);
+        Box box = new(g.KernelWidth, stride, 0f, false, 0, width);
         for (int p = 0; p < planes; p++)
         {
             ref float gy = ref Unsafe.Add(ref grid, p * g.GridPlane);
-            ref float plane = ref Unsafe.Add(ref image, p * g.ImagePlane);
-            int computed = -1;
+            ref float gx = ref Unsafe.Add(ref image, p * g.ImagePlane);
+            for (int oh = 0; oh < g.GridHeight; oh++)
+            {
+                ShareRow(ref Unsafe.Add(ref gy, oh * gridWidth), ref Unsafe.Add(ref shares, (oh * stride) + margin), g, oh, lanes);
+            }
+
+            // Windows ohBegin … ohEnd − 1 hold input row h (both bounds only grow with h).
+            int ohBegin = 0, ohEnd = 0;
             for (int h = 0; h < g.ImageHeight; h++)
             {
-                ref float target = ref Unsafe.Add(ref plane, h * width);
-                int low = h + g.PadHeight - g.KernelHeight + 1;
-                int ohBegin = low <= 0 ? 0 : (low + g.StrideHeight - 1) / g.StrideHeight;
-                int ohEnd = Math.Min(g.GridHeight, ((h + g.PadHeight) / g.StrideHeight) + 1);
+                while (ohBegin < g.GridHeight && (ohBegin * g.StrideHeight) - g.PadHeight + g.KernelHeight <= h)
+                {
+                    ohBegin++;
+                }
+
+                while (ohEnd < g.GridHeight && (ohEnd * g.StrideHeight) - g.PadHeight <= h)
+                {
+                    ohEnd++;
+                }
+
+                ref float target = ref Unsafe.Add(ref gx, h * width);
                 if (ohBegin >= ohEnd)
                 {
                     MemoryMarshal.CreateSpan(ref target, width).Clear();
                     continue;
                 }
 
-                while (computed < ohEnd - 1)
-                {
-                    computed++;
-                    ShareRow(ref Unsafe.Add(ref gy, computed * gridWidth), ref Unsafe.Add(ref shares, ((computed % rows) * stride) + margin), g, computed, lanes);
-                }
-
-                // Input column x reads windows ow = x + PW − KW + 1 … x + PW, at x + PW … x + PW + KW − 1 in a padded row.
-                ref float first = ref Unsafe.Add(ref shares, ((ohBegin % rows) * stride) + g.PadWidth);
-                int windows = ohEnd - ohBegin, wrap = (rows - (ohBegin % rows)) * stride;
+                // Input column x reads windows ow = x + PW − KW + 1 … x + PW: padded columns x + PW … x + PW + KW − 1.
+                ref float first = ref Unsafe.Add(ref shares, (ohBegin * stride) + g.PadWidth);
+                int windows = ohEnd - ohBegin;
                 if (lanes >= 16 && Lanes512.IsSupported && width >= 16)
                 {
-                    GatherVectors<Lanes512, Vector512<float>, Vector512<int>>(ref first, ref target, g, stride, windows, wrap);
+                    BoxVectors<Lanes512, Vector512<float>, Vector512<int>>(ref first, windows, ref target, width, box);
                 }
                 else if (lanes >= 8 && Lanes256.IsSupported && width >= 8)
                 {
-                    GatherVectors<Lanes256, Vector256<float>, Vector256<int>>(ref first, ref target, g, stride, windows, wrap);
+                    BoxVectors<Lanes256, Vector256<float>, Vector256<int>>(ref first, windows, ref target, width, box);
                 }
                 else if (lanes >= 4 && Lanes128.IsSupported && width >= 4)
                 {
-                    GatherVectors<Lanes128, Vector128<float>, Vector128<int>>(ref first, ref target, g, stride, windows, wrap);
+                    BoxVectors<Lanes128, Vector128<float>, Vector128<int>>(ref first, windows, ref target, width, box);
                 }
                 else
                 {
-                    GatherCells(ref first, ref target, g, stride, windows, wrap);
+                    for (int x = 0; x < width; x++)
+                    {
+                        float sum = 0f;
+                        for (int k = 0; k < windows; k++)
+                        {
+                            for (int j = 0; j < g.KernelWidth; j++)
+                            {
+                                sum += Unsafe.Add(ref first, (k * stride) + x + j);
+                            }
+                        }
+
+                        Unsafe.Add(ref target, x) = sum;
+                    }
                 }
             }
         }
     }
-
-    /// <summary>Grid rows whose windows one input row can lie in: ⌈KH / SH⌉.</summary>
-    private static int ShareRows(in PoolGeometry g) => (g.KernelHeight + g.StrideHeight - 1) / g.StrideHeight;
 
     /// <summary>shares[ow] = gy[ow] / the divisor of window (oh, ow), as the forward divides.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -592,62 +732,6 @@ public static class PoolingKernels
             {
                 break;
             }
-        }
-    }
-
-    /// <summary>One input row from padded share rows: slot k of the windows at first + k·stride, less wrap past the ring's end.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GatherCells(ref float first, ref float target, in PoolGeometry g, int stride, int windows, int wrap)
-    {
-        int kernelWidth = g.KernelWidth, ringLength = ShareRows(g) * stride;
-        for (int x = 0; x < g.ImageWidth; x++)
-        {
-            float sum = 0f;
-            for (int k = 0, offset = 0; k < windows; k++)
-            {
-                ref float row = ref Unsafe.Add(ref first, offset + x);
-                for (int j = 0; j < kernelWidth; j++)
-                {
-                    sum += Unsafe.Add(ref row, j);
-                }
-
-                offset += stride;
-                offset -= offset == wrap ? ringLength : 0;
-            }
-
-            Unsafe.Add(ref target, x) = sum;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GatherVectors<TLanes, TF, TI>(ref float first, ref float target, in PoolGeometry g, int stride, int windows, int wrap)
-        where TLanes : struct, ILanes<TF, TI>
-        where TF : struct
-        where TI : struct
-    {
-        int kernelWidth = g.KernelWidth, ringLength = ShareRows(g) * stride, last = g.ImageWidth - TLanes.Count;
-        for (int x = 0; ;)
-        {
-            // Two vectors at a time: two independent chains of additions.
-            int a = Math.Min(x, last), b = Math.Min(x + TLanes.Count, last);
-            TF sumA = TLanes.Zero, sumB = TLanes.Zero;
-            for (int k = 0, offset = 0; k < windows; k++)
-            {
-                ref float row = ref Unsafe.Add(ref first, offset);
-                sumA = SumRow<TLanes, TF, TI>(sumA, ref Unsafe.Add(ref row, a), kernelWidth, 1);
-                sumB = SumRow<TLanes, TF, TI>(sumB, ref Unsafe.Add(ref row, b), kernelWidth, 1);
-                offset += stride;
-                offset -= offset == wrap ? ringLength : 0;
-            }
-
-            TLanes.Store(sumA, ref Unsafe.Add(ref target, a));
-            TLanes.Store(sumB, ref Unsafe.Add(ref target, b));
-            if (b == last)
-            {
-                break;
-            }
-
-            x += 2 * TLanes.Count;
         }
     }
 

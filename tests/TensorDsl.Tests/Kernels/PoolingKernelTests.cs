@@ -38,6 +38,10 @@ public class PoolingKernelTests
         ["Wide5x5"] = (7, 19, 5, 5, 1, 1, 2, 2, true),
         ["Odd3x4"] = (9, 44, 3, 4, 2, 2, 1, 2, true),
         ["Stride1Unpadded"] = (6, 33, 2, 3, 1, 1, 0, 0, true),
+
+        // Rows too wide for the forward's padded plane copy: masked loads at the clipped edges instead.
+        ["Same3x3Huge"] = (3, 5500, 3, 3, 1, 1, 1, 1, true),
+        ["Same3x3HugeExclude"] = (3, 5500, 3, 3, 1, 1, 1, 1, false),
     };
 
     public static TheoryData<string, int> Cases()
@@ -114,7 +118,7 @@ public class PoolingKernelTests
     public void Average_pooling_backward_matches_the_reference_and_the_documented_order(string name, int lanes)
     {
         (PoolGeometry g, Shape4 xs, Shape4 ys) = Geometry(name);
-        Assert.True(PoolingKernels.SupportsAvgBackward(g) == (g.StrideWidth == 1));
+        Assert.Equal(g.StrideWidth == 1 && ys.H * (ys.W + (2 * (g.KernelWidth - 1))) <= PoolingKernels.PaddedPlaneFloats, PoolingKernels.SupportsAvgBackward(g));
         if (!PoolingKernels.SupportsAvgBackward(g))
         {
             return;
@@ -195,8 +199,8 @@ public class PoolingKernelTests
         Assert.Throws<ArgumentException>(() => PoolingKernels.MaxPool(ref image[0], ref grid[0], ref indexes[0], 1, stride3));
         Assert.Throws<ArgumentException>(() => PoolingKernels.AvgPool(ref image[0], ref grid[0], 1, stride3));
 
-        // The share rows of the backward must fit its stack budget.
-        PoolGeometry huge = new(4, PoolingKernels.ShareRowFloats, 2, PoolingKernels.ShareRowFloats - 2, 3, 3, 1, 1, 0, 0, true);
+        // The padded share plane of the backward must fit its stack budget.
+        PoolGeometry huge = new(4, PoolingKernels.PaddedPlaneFloats, 2, PoolingKernels.PaddedPlaneFloats - 2, 3, 3, 1, 1, 0, 0, true);
         Assert.False(PoolingKernels.SupportsAvgBackward(huge));
         Assert.Throws<ArgumentException>(() => PoolingKernels.AvgPoolBackward(ref grid[0], ref image[0], 1, huge));
     }

@@ -10,19 +10,18 @@ namespace TensorDsl.Generators.Emit.Cpu;
 /// </summary>
 internal static class PoolingPlan
 {
-    /// <summary>The share rows the average backward keeps on the stack (PoolingKernels.ShareRowFloats).</summary>
-    private const int ShareRowFloats = 8192;
+    /// <summary>The padded share plane the average backward keeps on the stack (PoolingKernels.PaddedPlaneFloats).</summary>
+    private const int PaddedPlaneFloats = 16384;
 
     /// <summary>Max and average pooling forward: windows 1 or 2 columns apart.</summary>
     public static bool VectorForward(OperatorSpec s)
         => s.Element == ElementKind.Float && s.Geometry.StrideWidth is 1 or 2;
 
-    /// <summary>Average pooling's input gradient: windows 1 column apart, ⌈KH / SH⌉ padded share rows within the stack budget.</summary>
+    /// <summary>Average pooling's input gradient: windows 1 column apart, the padded share plane within the stack budget.</summary>
     public static bool VectorAvgBackward(OperatorSpec s)
     {
         WindowGeometry g = s.Geometry;
-        int shareRows = (g.KernelHeight + g.StrideHeight - 1) / g.StrideHeight;
-        return s.Element == ElementKind.Float && g.StrideWidth == 1 && (long)shareRows * (g.GridWidth + (2L * (g.KernelWidth - 1))) <= ShareRowFloats;
+        return s.Element == ElementKind.Float && g.StrideWidth == 1 && (long)g.GridHeight * (g.GridWidth + (2L * (g.KernelWidth - 1))) <= PaddedPlaneFloats;
     }
 
     /// <summary>Max pooling's scatter: 2-wide windows 2 apart, rows not overlapping, no padding (each input cell in at most one window).</summary>
