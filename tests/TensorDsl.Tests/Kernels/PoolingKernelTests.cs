@@ -38,6 +38,8 @@ public class PoolingKernelTests
         ["Wide5x5"] = (7, 19, 5, 5, 1, 1, 2, 2, true),
         ["Odd3x4"] = (9, 44, 3, 4, 2, 2, 1, 2, true),
         ["Stride1Unpadded"] = (6, 33, 2, 3, 1, 1, 0, 0, true),
+        ["Subsample1x1"] = (6, 41, 1, 1, 2, 2, 0, 0, true),
+        ["Identity1x1"] = (4, 21, 1, 1, 1, 1, 0, 0, false),
 
         // Rows too wide for the forward's padded plane copy: masked loads at the clipped edges instead.
         ["Same3x3Huge"] = (3, 5500, 3, 3, 1, 1, 1, 1, true),
