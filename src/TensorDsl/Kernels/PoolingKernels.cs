@@ -195,6 +195,20 @@ public static class PoolingKernels
         for (int ow = columns.VectorBegin; ; ow += TLanes.Count)
         {
             ow = Math.Min(ow, last);
+            int pair = Math.Min(ow + TLanes.Count, last);
+            if (pair > ow && ow >= columns.InsideBegin && pair + TLanes.Count <= columns.InsideEnd)
+            {
+                // Two vectors of windows at a time: two independent chains of compares and selects.
+                MaxPair<TLanes, TF, TI>(ref plane, ref y, ref indexes, g, hBegin, hEnd, ow, pair);
+                if (pair == last)
+                {
+                    break;
+                }
+
+                ow += TLanes.Count;
+                continue;
+            }
+
             int x0 = (ow * stride) - pad;
             TF best = TLanes.NegativeInfinity;
             TI bestIndex;
@@ -241,6 +255,56 @@ public static class PoolingKernels
                 break;
             }
         }
+    }
+
+    /// <summary>Two vectors of inside windows, output columns a and b, as the single-vector loop of <see cref="MaxVectors"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MaxPair<TLanes, TF, TI>(ref float plane, ref float y, ref int indexes, in PoolGeometry g, int hBegin, int hEnd, int a, int b)
+        where TLanes : struct, ILanes<TF, TI>
+        where TF : struct
+        where TI : struct
+    {
+        int width = g.ImageWidth, kernelWidth = g.KernelWidth, stride = g.StrideWidth;
+        int xa = (a * stride) - g.PadWidth, xb = (b * stride) - g.PadWidth;
+        TI firstA = TLanes.Sequence((hBegin * width) + xa, stride), firstB = TLanes.Sequence((hBegin * width) + xb, stride);
+        TF bestA = TLanes.NegativeInfinity, bestB = TLanes.NegativeInfinity;
+        TI indexA = firstA, indexB = firstB;
+        for (int h = hBegin; h < hEnd; h++)
+        {
+            ref float rowA = ref Unsafe.Add(ref plane, (h * width) + xa);
+            ref float rowB = ref Unsafe.Add(ref plane, (h * width) + xb);
+            int down = (h - hBegin) * width;
+            for (int j = 0; j < kernelWidth; j++)
+            {
+                TF candidateA, candidateB;
+                if (stride == 1)
+                {
+                    candidateA = TLanes.Load(ref Unsafe.Add(ref rowA, j));
+                    candidateB = TLanes.Load(ref Unsafe.Add(ref rowB, j));
+                }
+                else if ((j & 1) == 0)
+                {
+                    candidateA = TLanes.LoadEvens(ref Unsafe.Add(ref rowA, j));
+                    candidateB = TLanes.LoadEvens(ref Unsafe.Add(ref rowB, j));
+                }
+                else
+                {
+                    candidateA = TLanes.LoadOdds(ref Unsafe.Add(ref rowA, j - 1));
+                    candidateB = TLanes.LoadOdds(ref Unsafe.Add(ref rowB, j - 1));
+                }
+
+                TF replacesA = TLanes.Replaces(candidateA, bestA), replacesB = TLanes.Replaces(candidateB, bestB);
+                bestA = TLanes.Select(replacesA, candidateA, bestA);
+                bestB = TLanes.Select(replacesB, candidateB, bestB);
+                indexA = TLanes.SelectIndex(replacesA, TLanes.AddIndex(firstA, down + j), indexA);
+                indexB = TLanes.SelectIndex(replacesB, TLanes.AddIndex(firstB, down + j), indexB);
+            }
+        }
+
+        TLanes.Store(bestA, ref Unsafe.Add(ref y, a));
+        TLanes.StoreIndex(indexA, ref Unsafe.Add(ref indexes, a));
+        TLanes.Store(bestB, ref Unsafe.Add(ref y, b));
+        TLanes.StoreIndex(indexB, ref Unsafe.Add(ref indexes, b));
     }
 
     // ------------------------------------------------------------------ average pooling forward
