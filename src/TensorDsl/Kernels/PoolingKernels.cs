@@ -381,15 +381,18 @@ public static class PoolingKernels
         for (int p = 0; p < planes; p++)
         {
             ref float plane = ref Unsafe.Add(ref image, p * g.ImagePlane);
-            for (int h = 0; h < g.ImageHeight; h++)
-            {
-                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref plane, h * width), width).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref padded, (h * stride) + g.PadWidth), width));
-            }
-
+            int copied = 0;
             for (int oh = 0; oh < g.GridHeight; oh++)
             {
                 int top = (oh * g.StrideHeight) - g.PadHeight;
                 int hBegin = Math.Max(top, 0), hEnd = Math.Min(top + g.KernelHeight, g.ImageHeight);
+
+                // Each row is copied right before its first use, while it is still in the L1 cache.
+                for (; copied < hEnd; copied++)
+                {
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref plane, copied * width), width).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref padded, (copied * stride) + g.PadWidth), width));
+                }
+
                 ref float y = ref Unsafe.Add(ref grid, (p * g.GridPlane) + (oh * gridWidth));
                 ref float rows = ref Unsafe.Add(ref padded, hBegin * stride);
                 if (lanes >= 16 && Lanes512.IsSupported && gridWidth >= 16)
@@ -686,12 +689,8 @@ public static class PoolingKernels
         {
             ref float gy = ref Unsafe.Add(ref grid, p * g.GridPlane);
             ref float gx = ref Unsafe.Add(ref image, p * g.ImagePlane);
-            for (int oh = 0; oh < g.GridHeight; oh++)
-            {
-                ShareRow(ref Unsafe.Add(ref gy, oh * gridWidth), ref Unsafe.Add(ref shares, (oh * stride) + margin), g, oh, lanes);
-            }
-
-            // Windows ohBegin … ohEnd − 1 hold input row h (both bounds only grow with h).
+            // Windows ohBegin … ohEnd − 1 hold input row h (both bounds only grow with h); their shares are computed
+            // right before the first input row that needs them.
             int ohBegin = 0, ohEnd = 0;
             for (int h = 0; h < g.ImageHeight; h++)
             {
@@ -702,6 +701,7 @@ public static class PoolingKernels
 
                 while (ohEnd < g.GridHeight && (ohEnd * g.StrideHeight) - g.PadHeight <= h)
                 {
+                    ShareRow(ref Unsafe.Add(ref gy, ohEnd * gridWidth), ref Unsafe.Add(ref shares, (ohEnd * stride) + margin), g, ohEnd, lanes);
                     ohEnd++;
                 }
 
