@@ -817,16 +817,23 @@ public static class PoolingKernels
     {
         Require(SupportsMaxBackward(g));
         int width = g.ImageWidth, gridWidth = g.GridWidth, covered = 2 * gridWidth;
-        for (int h = 0; h < g.ImageHeight; h++)
+        // Row h is row i of window row oh; rows below every window, or between windows (stride above the kernel),
+        // and the last column when no window reaches it get +0.
+        for (int h = 0, oh = 0, i = 0; h < g.ImageHeight; h++)
         {
-            int oh = h / g.StrideHeight;
-            if (oh >= g.GridHeight || h - (oh * g.StrideHeight) >= g.KernelHeight)
+            if (oh >= g.GridHeight || i >= g.KernelHeight)
             {
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref image, h * width), width).Clear();
             }
             else if (covered < width)
             {
                 Unsafe.Add(ref image, (h * width) + covered) = 0f;
+            }
+
+            if (++i == g.StrideHeight)
+            {
+                i = 0;
+                oh++;
             }
         }
 
