@@ -66,11 +66,13 @@ public readonly struct PoolGeometry
 
 /// <summary>
 /// Float32 pooling over whole (n, c) planes, vectorized across output columns with the widest of Vector512,
-/// Vector256 and Vector128 the processor accelerates (scalar otherwise, and for the columns whose windows are
-/// clipped by the padding or the image edge). Every path computes exactly what the scalar loops of the generated
-/// code compute, bit for bit: the windows are read in the same row-major order, sums start from +0 and add the
-/// cells in that order, and max pooling keeps the first strict maximum, a NaN replacing anything (the last NaN
-/// wins). So results do not depend on the vector width, the thread count or the column a window falls in.
+/// Vector256 and Vector128 the processor accelerates, or scalar. Windows clipped by the padding are vectorized too
+/// with stride 1 (masked loads, or a zero-padded copy of the rows for average pooling); with stride 2 they are
+/// scalar. Every path computes exactly what the scalar loops of the generated code compute, bit for bit: the
+/// windows are read in the same row-major order, sums start from +0 and add the cells in that order, and max
+/// pooling keeps the first strict maximum, a NaN replacing anything (the last NaN wins). So results do not depend
+/// on the vector width, the thread count or the column a window falls in. Geometry is passed at run time; the
+/// generator calls these only for geometries the <c>Supports…</c> checks accept and keeps its loops otherwise.
 /// </summary>
 public static class PoolingKernels
 {
