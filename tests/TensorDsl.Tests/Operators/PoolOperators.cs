@@ -64,6 +64,54 @@ public static partial class PoolOps
     /// <summary>3×3 windows over 3×3 with pad 1, not counted: divisors 4, 6 and 9.</summary>
     [AvgPool2d(Batch = 1, Channels = 1, Height = 3, Width = 3, Kernel = 3, Stride = 1, Pad = 1, CountIncludePad = false)]
     public static partial void AvgTiny(ReadOnlySpan<double> x, Span<double> y);
+
+    // Float32 shapes for the vectorized kernels (TensorDsl.Kernels.PoolingKernels): widths that are not multiples of
+    // 16, 8 or 4, odd sizes, batch 1, padding, stride above the kernel. Each runs the 16-, 8- or 4-lane path for the
+    // widest vector that fits a row, and scalar cells at clipped edges.
+
+    /// <summary>2×2 stride 2 over an odd 9×37 (18 windows across: one 16-lane vector plus an overlapping one; the last column and row unread).</summary>
+#pragma warning disable TDSL0006 // deliberately: odd sizes leave the last row and column unread
+    [MaxPool2d(Batch = 1, Channels = 3, Height = 9, Width = 37, Kernel = 2)]
+    public static partial void MaxOddWide(ReadOnlySpan<float> x, Span<float> y, Span<int> indexes);
+
+    /// <summary>2×2 windows, stride 3×2: rows between the windows get no gradient; 11 windows across (8-lane path).</summary>
+    [MaxPool2d(Batch = 2, Channels = 2, Height = 10, Width = 22, Kernel = 2, StrideHeight = 3, StrideWidth = 2)]
+    public static partial void MaxSpaced(ReadOnlySpan<float> x, Span<float> y, Span<int> indexes);
+
+    /// <summary>1×2 windows 2 apart over 5×9 (4 windows across: the 4-lane path).</summary>
+    [MaxPool2d(Batch = 3, Channels = 1, Height = 5, Width = 9, KernelHeight = 1, KernelWidth = 2, Stride = 2)]
+    public static partial void MaxNarrow(ReadOnlySpan<float> x, Span<float> y, Span<int> indexes);
+#pragma warning restore TDSL0006
+
+    /// <summary>3×3 stride 1 pad 1 over 6×20: the vectors at both edges reach into the padding (masked loads).</summary>
+    [MaxPool2d(Batch = 1, Channels = 2, Height = 6, Width = 20, Kernel = 3, Stride = 1, Pad = 1)]
+    public static partial void MaxSame(ReadOnlySpan<float> x, Span<float> y, Span<int> indexes);
+
+    /// <summary>3×3 stride 2 pad 1 over 11×41 (the ResNet stem's pooling): scalar edge columns, overlapping windows backward.</summary>
+    [MaxPool2d(Batch = 2, Channels = 3, Height = 11, Width = 41, Kernel = 3, Stride = 2, Pad = 1)]
+    public static partial void MaxStem(ReadOnlySpan<float> x, Span<float> y, Span<int> indexes);
+
+    /// <summary>3×3 stride 1 pad 1 over 7×37, padding counted.</summary>
+    [AvgPool2d(Batch = 1, Channels = 3, Height = 7, Width = 37, Kernel = 3, Stride = 1, Pad = 1)]
+    public static partial void AvgSame(ReadOnlySpan<float> x, Span<float> y);
+
+    /// <summary>3×3 stride 1 pad 1 over 6×23, padding not counted: per-column divisors at the edges.</summary>
+    [AvgPool2d(Batch = 2, Channels = 2, Height = 6, Width = 23, Kernel = 3, Stride = 1, Pad = 1, CountIncludePad = false)]
+    public static partial void AvgSameExclude(ReadOnlySpan<float> x, Span<float> y);
+
+#pragma warning disable TDSL0006 // deliberately: the odd size leaves the last row and column unread
+    /// <summary>2×2 stride 2 over 9×35 (even and odd columns deinterleaved); the backward keeps the generated loop.</summary>
+    [AvgPool2d(Batch = 1, Channels = 4, Height = 9, Width = 35, Kernel = 2)]
+    public static partial void AvgHalve(ReadOnlySpan<float> x, Span<float> y);
+#pragma warning restore TDSL0006
+
+    /// <summary>4×2 windows, stride 3×1, pad 2×1, not counted: an input row lies in up to two windows' rows.</summary>
+    [AvgPool2d(Batch = 1, Channels = 2, Height = 12, Width = 26, KernelHeight = 4, KernelWidth = 2, StrideHeight = 3, StrideWidth = 1, PadHeight = 2, PadWidth = 1, CountIncludePad = false)]
+    public static partial void AvgTallNarrow(ReadOnlySpan<float> x, Span<float> y);
+
+    /// <summary>5×5 stride 1 pad 2 over 7×19 (window rows summed in a loop, not unrolled).</summary>
+    [AvgPool2d(Batch = 1, Channels = 2, Height = 7, Width = 19, Kernel = 5, Stride = 1, Pad = 2)]
+    public static partial void AvgWide5(ReadOnlySpan<float> x, Span<float> y);
 }
 
 /// <summary>im2col and col2im in both layouts.</summary>

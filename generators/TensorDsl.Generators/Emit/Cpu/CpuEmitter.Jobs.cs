@@ -15,6 +15,7 @@ internal static partial class CpuEmitter
         private const string GetRef = "global::System.Runtime.InteropServices.MemoryMarshal.GetReference";
         private const string Window = "global::TensorDsl.Runtime.WindowMath";
         private const string Vector = "global::TensorDsl.Runtime.VectorMath";
+        private const string Pooling = "global::TensorDsl.Kernels.PoolingKernels";
 
         /// <summary>grid[n, gc] = Σ over ic, kh, kw of weight[gc, ic, kh, kw] · image window (+ bias[gc]): conv2d.</summary>
         public static string Correlate(OperatorSpec s, string name, bool bias)
@@ -208,29 +209,37 @@ internal static partial class CpuEmitter
                 w.Line("ref " + t + " image = ref " + GetRef + "(Image);");
                 w.Line("ref " + t + " grid = ref " + GetRef + "(Grid);");
                 w.Line("ref int indexes = ref " + GetRef + "(Indexes);");
-                using (w.Open("for (int task = begin; task < end; task++)"))
+                if (PoolingPlan.VectorForward(s))
                 {
-                    w.Line("ref " + t + " plane = ref " + Add + "(ref image, task * ImagePlane);");
-                    PoolWindows(w, () =>
+                    w.Line("// Vectorized across output columns; the same cells, order and rules as the scalar loop (every window row-major).");
+                    w.Line(Pooling + ".MaxPool(ref " + Add + "(ref image, begin * ImagePlane), ref " + Add + "(ref grid, begin * GridPlane), ref " + Add + "(ref indexes, begin * GridPlane), end - begin, " + PoolGeometry(s) + ");");
+                }
+                else
+                {
+                    using (w.Open("for (int task = begin; task < end; task++)"))
                     {
-                        w.Line(t + " best = " + t + ".NegativeInfinity;");
-                        w.Line("int bestIndex = (hBegin * ImageWidth) + wBegin;");
-                        using (w.Open("for (int h = hBegin; h < hEnd; h++)"))
+                        w.Line("ref " + t + " plane = ref " + Add + "(ref image, task * ImagePlane);");
+                        PoolWindows(w, () =>
                         {
-                            using (w.Open("for (int x = wBegin; x < wEnd; x++)"))
+                            w.Line(t + " best = " + t + ".NegativeInfinity;");
+                            w.Line("int bestIndex = (hBegin * ImageWidth) + wBegin;");
+                            using (w.Open("for (int h = hBegin; h < hEnd; h++)"))
                             {
-                                w.Line(t + " value = " + Add + "(ref plane, (h * ImageWidth) + x);");
-                                using (w.Open("if (value > best || " + t + ".IsNaN(value))"))
+                                using (w.Open("for (int x = wBegin; x < wEnd; x++)"))
                                 {
-                                    w.Line("best = value;");
-                                    w.Line("bestIndex = (h * ImageWidth) + x;");
+                                    w.Line(t + " value = " + Add + "(ref plane, (h * ImageWidth) + x);");
+                                    using (w.Open("if (value > best || " + t + ".IsNaN(value))"))
+                                    {
+                                        w.Line("best = value;");
+                                        w.Line("bestIndex = (h * ImageWidth) + x;");
+                                    }
                                 }
                             }
-                        }
 
-                        w.Line(Add + "(ref grid, (task * GridPlane) + cell) = best;");
-                        w.Line(Add + "(ref indexes, (task * GridPlane) + cell) = bestIndex;");
-                    });
+                            w.Line(Add + "(ref grid, (task * GridPlane) + cell) = best;");
+                            w.Line(Add + "(ref indexes, (task * GridPlane) + cell) = bestIndex;");
+                        });
+                    }
                 }
             }
 
@@ -250,6 +259,18 @@ internal static partial class CpuEmitter
                 using (w.Open("for (int task = begin; task < end; task++)"))
                 {
                     w.Line("ref " + t + " plane = ref " + Add + "(ref image, task * ImagePlane);");
+                    if (PoolingPlan.VectorMaxBackward(s))
+                    {
+                        w.Line("// Disjoint windows: each cell is written once (0 + gy where its window's index points, else 0) while every");
+                        w.Line("// index points into its own window; otherwise the plane is cleared and scattered below.");
+                        using (w.Open("if (" + Pooling + ".TryMaxPoolBackward(ref " + Add + "(ref indexes, task * GridPlane), ref " + Add + "(ref grid, task * GridPlane), ref plane, " + PoolGeometry(s) + "))"))
+                        {
+                            w.Line("continue;");
+                        }
+
+                        w.Line();
+                    }
+
                     w.Line("global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref plane, ImagePlane).Clear();");
                     using (w.Open("for (int cell = 0; cell < GridPlane; cell++)"))
                     {
@@ -296,22 +317,30 @@ internal static partial class CpuEmitter
             {
                 w.Line("ref " + t + " image = ref " + GetRef + "(Image);");
                 w.Line("ref " + t + " grid = ref " + GetRef + "(Grid);");
-                using (w.Open("for (int task = begin; task < end; task++)"))
+                if (PoolingPlan.VectorForward(s))
                 {
-                    w.Line("ref " + t + " plane = ref " + Add + "(ref image, task * ImagePlane);");
-                    PoolWindows(w, () =>
+                    w.Line("// Vectorized across output columns; each window summed from 0 in row-major order, as the scalar loop.");
+                    w.Line(Pooling + ".AvgPool(ref " + Add + "(ref image, begin * ImagePlane), ref " + Add + "(ref grid, begin * GridPlane), end - begin, " + PoolGeometry(s) + ");");
+                }
+                else
+                {
+                    using (w.Open("for (int task = begin; task < end; task++)"))
                     {
-                        w.Line(t + " sum = " + Zero(s) + ";");
-                        using (w.Open("for (int h = hBegin; h < hEnd; h++)"))
+                        w.Line("ref " + t + " plane = ref " + Add + "(ref image, task * ImagePlane);");
+                        PoolWindows(w, () =>
                         {
-                            using (w.Open("for (int x = wBegin; x < wEnd; x++)"))
+                            w.Line(t + " sum = " + Zero(s) + ";");
+                            using (w.Open("for (int h = hBegin; h < hEnd; h++)"))
                             {
-                                w.Line("sum += " + Add + "(ref plane, (h * ImageWidth) + x);");
+                                using (w.Open("for (int x = wBegin; x < wEnd; x++)"))
+                                {
+                                    w.Line("sum += " + Add + "(ref plane, (h * ImageWidth) + x);");
+                                }
                             }
-                        }
 
-                        w.Line(Add + "(ref grid, (task * GridPlane) + cell) = sum / " + Divisor(s) + ";");
-                    });
+                            w.Line(Add + "(ref grid, (task * GridPlane) + cell) = sum / " + Divisor(s) + ";");
+                        });
+                    }
                 }
             }
 
@@ -326,21 +355,29 @@ internal static partial class CpuEmitter
             {
                 w.Line("ref " + t + " grid = ref " + GetRef + "(Grid);");
                 w.Line("ref " + t + " image = ref " + GetRef + "(Image);");
-                using (w.Open("for (int task = begin; task < end; task++)"))
+                if (PoolingPlan.VectorAvgBackward(s))
                 {
-                    w.Line("ref " + t + " plane = ref " + Add + "(ref image, task * ImagePlane);");
-                    w.Line("global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref plane, ImagePlane).Clear();");
-                    PoolWindows(w, () =>
+                    w.Line("// Each input cell sums, from 0, the shares of the windows holding it in window order: what scattering them adds.");
+                    w.Line(Pooling + ".AvgPoolBackward(ref " + Add + "(ref grid, begin * GridPlane), ref " + Add + "(ref image, begin * ImagePlane), end - begin, " + PoolGeometry(s) + ");");
+                }
+                else
+                {
+                    using (w.Open("for (int task = begin; task < end; task++)"))
                     {
-                        w.Line(t + " share = " + Add + "(ref grid, (task * GridPlane) + cell) / " + Divisor(s) + ";");
-                        using (w.Open("for (int h = hBegin; h < hEnd; h++)"))
+                        w.Line("ref " + t + " plane = ref " + Add + "(ref image, task * ImagePlane);");
+                        w.Line("global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref plane, ImagePlane).Clear();");
+                        PoolWindows(w, () =>
                         {
-                            using (w.Open("for (int x = wBegin; x < wEnd; x++)"))
+                            w.Line(t + " share = " + Add + "(ref grid, (task * GridPlane) + cell) / " + Divisor(s) + ";");
+                            using (w.Open("for (int h = hBegin; h < hEnd; h++)"))
                             {
-                                w.Line(Add + "(ref plane, (h * ImageWidth) + x) += share;");
+                                using (w.Open("for (int x = wBegin; x < wEnd; x++)"))
+                                {
+                                    w.Line(Add + "(ref plane, (h * ImageWidth) + x) += share;");
+                                }
                             }
-                        }
-                    });
+                        });
+                    }
                 }
             }
 
@@ -410,6 +447,11 @@ internal static partial class CpuEmitter
 
             return End(w);
         }
+
+        /// <summary>The runtime kernels' description of the job's geometry constants (the divisor rule only matters to average pooling).</summary>
+        private static string PoolGeometry(OperatorSpec s)
+            => "new global::TensorDsl.Kernels.PoolGeometry(ImageHeight, ImageWidth, GridHeight, GridWidth, KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadHeight, PadWidth, "
+                + (s.Kind == OperatorKind.AvgPool2d && s.CountIncludePad ? "true" : "false") + ")";
 
         private static string Divisor(OperatorSpec s)
             => s.CountIncludePad ? "KernelArea" : "((hEnd - hBegin) * (wEnd - wBegin))";

@@ -143,37 +143,8 @@ namespace Demo
             ref float image = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Image);
             ref float grid = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Grid);
             ref int indexes = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(Indexes);
-            for (int task = begin; task < end; task++)
-            {
-                ref float plane = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, task * ImagePlane);
-                for (int oh = 0; oh < GridHeight; oh++)
-                {
-                    int hBegin = global::System.Math.Max((oh * StrideHeight) - PadHeight, 0);
-                    int hEnd = global::System.Math.Min((oh * StrideHeight) - PadHeight + KernelHeight, ImageHeight);
-                    for (int ow = 0; ow < GridWidth; ow++)
-                    {
-                        int wBegin = global::System.Math.Max((ow * StrideWidth) - PadWidth, 0);
-                        int wEnd = global::System.Math.Min((ow * StrideWidth) - PadWidth + KernelWidth, ImageWidth);
-                        int cell = (oh * GridWidth) + ow;
-                        float best = float.NegativeInfinity;
-                        int bestIndex = (hBegin * ImageWidth) + wBegin;
-                        for (int h = hBegin; h < hEnd; h++)
-                        {
-                            for (int x = wBegin; x < wEnd; x++)
-                            {
-                                float value = global::System.Runtime.CompilerServices.Unsafe.Add(ref plane, (h * ImageWidth) + x);
-                                if (value > best || float.IsNaN(value))
-                                {
-                                    best = value;
-                                    bestIndex = (h * ImageWidth) + x;
-                                }
-                            }
-                        }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, (task * GridPlane) + cell) = best;
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref indexes, (task * GridPlane) + cell) = bestIndex;
-                    }
-                }
-            }
+            // Vectorized across output columns; the same cells, order and rules as the scalar loop (every window row-major).
+            global::TensorDsl.Kernels.PoolingKernels.MaxPool(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref image, begin * ImagePlane), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref grid, begin * GridPlane), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref indexes, begin * GridPlane), end - begin, new global::TensorDsl.Kernels.PoolGeometry(ImageHeight, ImageWidth, GridHeight, GridWidth, KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadHeight, PadWidth, false));
         }
     }
 
