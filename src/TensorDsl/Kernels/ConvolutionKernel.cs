@@ -691,6 +691,9 @@ internal sealed class GemmPlan
     private readonly int _outputChannels, _outputHeight, _outputWidth, _weightStride;
     private readonly GemmPhase[] _phases;
     private readonly int _batch;
+    private readonly bool _stacked;
+    private readonly int _images;
+    private readonly int[] _stackedOffsets;
     private readonly int _blocks;
     private readonly int _tileRows, _tileColumns, _blockChannels;
     private readonly bool _weightsInner;
@@ -722,21 +725,36 @@ internal sealed class GemmPlan
         _phases = phases;
         _batch = batch;
         _blocks = (outputChannels + _tileRows - 1) / _tileRows;
+
+        // A 1×1 window without padding or stride: the images are stacked along the positions (the input copied
+        // channel-major, [c][n][h·w]), so that tiles run across image boundaries and only the last one is padded.
+        GemmPhase only = phases[0];
+        _stacked = batch > 1 && phases.Length == 1 && only.TapsPerChannel == 1 && transform.StrideHeight == 1 && transform.StrideWidth == 1
+            && transform.PadTop == 0 && transform.PadLeft == 0 && transform.RowsQ == transform.Height && transform.ColsQ == transform.Width
+            && only.Rows == outputHeight && only.Columns == outputWidth && outputWidth == transform.Width
+            && only.TargetRow0 == 0 && only.TargetColumn0 == 0 && only.TargetRowStep == 1 && only.TargetColumnStep == 1;
+        _images = _stacked ? 1 : batch;
+        _stackedOffsets = new int[_stacked ? only.Taps : 0];
+        for (int i = 0; i < _stackedOffsets.Length; i++)
+        {
+            _stackedOffsets[i] = only.Offsets[i] / transform.Plane * batch * transform.Plane;
+        }
+
         int packed = 0, maxRead = 0, maxTile = 0;
         System.Collections.Generic.List<(int Phase, int Row0, int Row1)> tasks = new();
-        int maxRows = 0;
+        maxPositions = 0;
         for (int p = 0; p < phases.Length; p++)
         {
             GemmPhase phase = phases[p];
             phase.PackedStart = packed;
             packed += _blocks * phase.Taps * _tileRows;
-            int flat = ((phase.Rows * transform.ColsQ) + _tileColumns - 1) / _tileColumns * _tileColumns;
-            foreach (int offset in phase.Offsets)
+            int flat = ((Positions(phase) + _tileColumns - 1) / _tileColumns * _tileColumns);
+            foreach (int offset in _stacked ? _stackedOffsets : phase.Offsets)
             {
                 maxRead = Math.Max(maxRead, offset + flat);
             }
 
-            maxRows = Math.Max(maxRows, phase.Rows);
+            maxPositions = Math.Max(maxPositions, Positions(phase));
         }
 
         // A task is a run of whole tiles over the flat positions row·Wq + col of one phase: about rowsPerTask rows,
@@ -744,11 +762,11 @@ internal sealed class GemmPlan
         // phase: the phases of one band read the same input rows, still in cache.
         int tilesPerTask = Math.Max(1, (int)Math.Round((double)rowsPerTask * transform.ColsQ / _tileColumns));
         int span = tilesPerTask * _tileColumns;
-        for (int flat0 = 0; flat0 < maxRows * transform.ColsQ; flat0 += span)
+        for (int flat0 = 0; flat0 < maxPositions; flat0 += span)
         {
             for (int p = 0; p < phases.Length; p++)
             {
-                int flat1 = Math.Min(phases[p].Rows * transform.ColsQ, flat0 + span);
+                int flat1 = Math.Min(Positions(phases[p]), flat0 + span);
                 if (flat1 > flat0)
                 {
                     tasks.Add((p, flat0, flat1));
@@ -767,8 +785,11 @@ internal sealed class GemmPlan
         }
 
         _tileLength = maxTile;
-        SourceLength = Math.Max(batch * transform.Image, ((batch - 1) * transform.Image) + maxRead) + _tileColumns;
+        SourceLength = (_stacked ? Math.Max(batch * transform.Image, maxRead) : Math.Max(batch * transform.Image, ((batch - 1) * transform.Image) + maxRead)) + _tileColumns;
     }
+
+    /// <summary>The flat positions of one GEMM phase: one image's rows × Wq, or every image's when they are stacked.</summary>
+    private int Positions(GemmPhase phase) => _stacked ? _batch * _transform.Plane : phase.Rows * _transform.ColsQ;
 
     /// <summary>Length of the transformed-input buffer, including the slack the last tiles read past the end.</summary>
     public int SourceLength { get; }
@@ -783,7 +804,7 @@ internal sealed class GemmPlan
         var prepare = new PrepareJob { Plan = this, Input = input, Weight = weight, Source = source, Packed = packed };
         TensorThreads.Run(planeTasks + (_phases.Length * _blocks) + 1, ref prepare);
         var job = new ComputeJob { Plan = this, Source = source, Packed = packed, Bias = bias, Output = output };
-        TensorThreads.Run(_batch * TasksPerImage, ref job);
+        TensorThreads.Run(_images * TasksPerImage, ref job);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -792,7 +813,17 @@ internal sealed class GemmPlan
         int planeTasks = _batch * _transform.Channels;
         if (task < planeTasks)
         {
-            _transform.Copy(input, source, task / _transform.Channels, task % _transform.Channels);
+            int n = task / _transform.Channels, c = task % _transform.Channels;
+            if (_stacked)
+            {
+                int plane = _transform.Plane;
+                input.Slice(task * plane, plane).CopyTo(source.AsSpan(((c * _batch) + n) * plane, plane));
+            }
+            else
+            {
+                _transform.Copy(input, source, n, c);
+            }
+
             return;
         }
 
@@ -852,7 +883,7 @@ internal sealed class GemmPlan
             int ldc = tileCount * columns;
             int taps = phase.Taps;
             int blockTaps = _blockChannels * phase.TapsPerChannel;
-            ref int offsets = ref MemoryMarshal.GetArrayDataReference(phase.Offsets);
+            ref int offsets = ref MemoryMarshal.GetArrayDataReference(_stacked ? _stackedOffsets : phase.Offsets);
             ref float input = ref Unsafe.Add(ref source, (n * _transform.Image) + flat0);
             if (_weightsInner)
             {
@@ -924,6 +955,20 @@ internal sealed class GemmPlan
             float b = bias.IsEmpty ? 0f : bias[oc];
             ref float plane = ref Unsafe.Add(ref target, ((n * _outputChannels) + oc) * outputPlane);
             ref float rowTiles = ref Unsafe.Add(ref tiles, r * ldc);
+            if (_stacked)
+            {
+                // Stacked images: the run of positions, split where one image ends.
+                int size = _transform.Plane;
+                for (int p = flat0; p < flat1;)
+                {
+                    int image = p / size, end = Math.Min(flat1, (image + 1) * size);
+                    CopyRow(ref Unsafe.Add(ref rowTiles, p - flat0), ref Unsafe.Add(ref target, (((image * _outputChannels) + oc) * outputPlane) + p - (image * size)), end - p, 1, b);
+                    p = end;
+                }
+
+                continue;
+            }
+
             if (phase.Columns == colsQ && phase.TargetColumnStep == 1 && phase.TargetRowStep == 1 && phase.TargetColumn0 == 0 && colsQ == _outputWidth)
             {
                 // No dropped columns and the output rows are as wide: the task's positions are one contiguous run.

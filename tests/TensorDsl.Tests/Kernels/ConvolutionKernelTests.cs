@@ -150,7 +150,7 @@ public class ConvolutionKernelTests
     public static TheoryData<bool, int, int, int, int, int, int, int, int> TileFamilies()
     {
         // (wide, N, C, H, W, OC, kernel, stride, pad): channel counts that pick every tile height of both families
-        // (1, 2, 3, 4, 6, 8, 12, 16, 24 rows), odd sizes, batch 1, stride above the kernel. The AVX-512 rows run only where the
+        // (1, 2, 3, 4, 6, 8, 12, 16, 24 rows), odd sizes, batch 1, stride above the kernel, 1×1 windows whose images are stacked along the positions. The AVX-512 rows run only where the
         // processor has AVX-512F; the 256-bit rows run everywhere.
         TheoryData<bool, int, int, int, int, int, int, int, int> data = new();
         foreach (bool wide in MicroKernels.Avx512 ? new[] { false, true } : new[] { false })
@@ -168,6 +168,8 @@ public class ConvolutionKernelTests
             data.Add(wide, 3, 2, 3, 5, 24, 2, 1, 0);
             data.Add(wide, 1, 4, 4, 4, 48, 1, 1, 0);
             data.Add(wide, 2, 3, 4, 4, 16, 2, 1, 0);
+            data.Add(wide, 3, 5, 5, 7, 9, 1, 1, 0);
+            data.Add(wide, 4, 12, 3, 3, 30, 1, 1, 0);
         }
 
         return data;
