@@ -685,7 +685,7 @@ internal sealed class GemmPhase
 }
 
 /// <summary>The implicit GEMM of one direction: transform, pack, then 6×16 tiles per task, then copy out.</summary>
-internal sealed class GemmPlan
+internal sealed class GemmPlan : IPlannedConvolution
 {
     private readonly InputTransform _transform;
     private readonly int _outputChannels, _outputHeight, _outputWidth, _weightStride;
@@ -801,14 +801,14 @@ internal sealed class GemmPlan
         float[] source = Workspace.Source(SourceLength);
         float[] packed = Workspace.Packed(_packedLength);
         int planeTasks = _batch * _transform.Channels;
-        var prepare = new PrepareJob { Plan = this, Input = input, Weight = weight, Source = source, Packed = packed };
+        var prepare = new PlanPrepareJob<GemmPlan> { Plan = this, Input = input, Weight = weight, Source = source, Packed = packed };
         TensorThreads.Run(planeTasks + (_phases.Length * _blocks) + 1, ref prepare);
-        var job = new ComputeJob { Plan = this, Source = source, Packed = packed, Bias = bias, Output = output };
+        var job = new PlanComputeJob<GemmPlan> { Plan = this, Source = source, Packed = packed, Bias = bias, Output = output };
         TensorThreads.Run(_images * TasksPerImage, ref job);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Prepare(int task, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, float[] source, float[] packed)
+    public void Prepare(int task, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, float[] source, float[] packed)
     {
         int planeTasks = _batch * _transform.Channels;
         if (task < planeTasks)
@@ -864,7 +864,7 @@ internal sealed class GemmPlan
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Compute(int begin, int end, float[] sourceArray, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    public void Compute(int begin, int end, float[] sourceArray, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
     {
         int rows = _tileRows, columns = _tileColumns;
         float[] tile = Workspace.Tile((_weightsInner ? _blocks : 1) * rows * _tileLength);
@@ -1031,32 +1031,46 @@ internal sealed class GemmPlan
             }
         }
     }
+}
 
-    private ref struct PrepareJob : IParallelJob
+/// <summary>A convolution plan run in two parallel passes: prepare (transform the input, pack the weights), then compute.</summary>
+internal interface IPlannedConvolution
+{
+    /// <summary>One preparation task: an input plane to transform, a weight block to pack, or the buffer slack to clear.</summary>
+    void Prepare(int task, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, float[] source, float[] packed);
+
+    /// <summary>The compute tasks [begin, end): output tiles from the prepared buffers.</summary>
+    void Compute(int begin, int end, float[] source, float[] packed, ReadOnlySpan<float> bias, Span<float> output);
+}
+
+/// <summary>The preparation pass of a plan over <see cref="TensorThreads"/>.</summary>
+internal ref struct PlanPrepareJob<TPlan> : IParallelJob
+    where TPlan : class, IPlannedConvolution
+{
+    public TPlan Plan;
+    public ReadOnlySpan<float> Input;
+    public ReadOnlySpan<float> Weight;
+    public float[] Source;
+    public float[] Packed;
+
+    public void Execute(int begin, int end)
     {
-        public GemmPlan Plan;
-        public ReadOnlySpan<float> Input;
-        public ReadOnlySpan<float> Weight;
-        public float[] Source;
-        public float[] Packed;
-
-        public void Execute(int begin, int end)
+        for (int task = begin; task < end; task++)
         {
-            for (int task = begin; task < end; task++)
-            {
-                Plan.Prepare(task, Input, Weight, Source, Packed);
-            }
+            Plan.Prepare(task, Input, Weight, Source, Packed);
         }
     }
+}
 
-    private ref struct ComputeJob : IParallelJob
-    {
-        public GemmPlan Plan;
-        public float[] Source;
-        public float[] Packed;
-        public ReadOnlySpan<float> Bias;
-        public Span<float> Output;
+/// <summary>The compute pass of a plan over <see cref="TensorThreads"/>.</summary>
+internal ref struct PlanComputeJob<TPlan> : IParallelJob
+    where TPlan : class, IPlannedConvolution
+{
+    public TPlan Plan;
+    public float[] Source;
+    public float[] Packed;
+    public ReadOnlySpan<float> Bias;
+    public Span<float> Output;
 
-        public void Execute(int begin, int end) => Plan.Compute(begin, end, Source, Packed, Bias, Output);
-    }
+    public void Execute(int begin, int end) => Plan.Compute(begin, end, Source, Packed, Bias, Output);
 }

@@ -22,7 +22,7 @@ namespace TensorDsl.Kernels;
 /// transforms use the exact constants 1 and 1/2).
 /// </para>
 /// </summary>
-internal sealed class WinogradPlan
+internal sealed class WinogradPlan : IPlannedConvolution
 {
     private const int Elements = 16;
     private const int Lanes = 16;
@@ -111,13 +111,13 @@ internal sealed class WinogradPlan
     {
         float[] source = Workspace.Source(SourceLength);
         float[] packed = Workspace.Packed(PackedLength);
-        var prepare = new PrepareJob { Plan = this, Input = input, Weight = weight, Source = source, Packed = packed };
+        var prepare = new PlanPrepareJob<WinogradPlan> { Plan = this, Input = input, Weight = weight, Source = source, Packed = packed };
         TensorThreads.Run((_batch * _inChannels) + _blocks + 1, ref prepare);
-        var job = new ComputeJob { Plan = this, Source = source, Packed = packed, Bias = bias, Output = output };
+        var job = new PlanComputeJob<WinogradPlan> { Plan = this, Source = source, Packed = packed, Bias = bias, Output = output };
         TensorThreads.Run(_batch * _tasksPerImage, ref job);
     }
 
-    private void Prepare(int task, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, float[] source, float[] packed)
+    public void Prepare(int task, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, float[] source, float[] packed)
     {
         int planes = _batch * _inChannels;
         if (task < planes)
@@ -197,7 +197,7 @@ internal sealed class WinogradPlan
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Compute(int begin, int end, float[] sourceArray, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    public void Compute(int begin, int end, float[] sourceArray, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
     {
         // The 16 elements' planes lie one cache line further apart than their size: at a multiple of 4 KiB, the 16 stores
         // (loads) of one tile group would all fall in the same L1 set.
@@ -364,32 +364,4 @@ internal sealed class WinogradPlan
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
-
-    private ref struct PrepareJob : IParallelJob
-    {
-        public WinogradPlan Plan;
-        public ReadOnlySpan<float> Input;
-        public ReadOnlySpan<float> Weight;
-        public float[] Source;
-        public float[] Packed;
-
-        public void Execute(int begin, int end)
-        {
-            for (int task = begin; task < end; task++)
-            {
-                Plan.Prepare(task, Input, Weight, Source, Packed);
-            }
-        }
-    }
-
-    private ref struct ComputeJob : IParallelJob
-    {
-        public WinogradPlan Plan;
-        public float[] Source;
-        public float[] Packed;
-        public ReadOnlySpan<float> Bias;
-        public Span<float> Output;
-
-        public void Execute(int begin, int end) => Plan.Compute(begin, end, Source, Packed, Bias, Output);
-    }
 }
