@@ -50,6 +50,7 @@ public sealed class ConvolutionKernel
     private readonly GemmPlan _correlate;
     private readonly GemmPlan _scatter;
     private readonly WinogradPlan? _winogradCorrelate, _winogradScatter;
+    private readonly WinogradGradient? _winogradGradient;
 
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
     private readonly bool _gradientWide;
@@ -179,6 +180,11 @@ public sealed class ConvolutionKernel
                 _winogradCorrelate = new WinogradPlan(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight, imageChannels * 9, 9, flip: false);
             }
 
+            if (WinogradPlan.IsApplicable(imageHeight, imageWidth, gridHeight, gridWidth, padHeight))
+            {
+                _winogradGradient = new WinogradGradient(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight);
+            }
+
             if (WinogradPlan.IsApplicable(gridHeight, gridWidth, imageHeight, imageWidth, 2 - padHeight))
             {
                 _winogradScatter = new WinogradPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, 2 - padHeight, 9, imageChannels * 9, flip: true);
@@ -290,6 +296,12 @@ public sealed class ConvolutionKernel
     /// <summary>weightGradient[gc, ic, kh, kw] = Σ over n, oh, ow of grid[n, gc, oh, ow] · image window: Conv2DGradW.</summary>
     public void WeightGradient(ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> weightGradient)
     {
+        if (_winogradGradient is not null)
+        {
+            _winogradGradient.Run(image, grid, weightGradient);
+            return;
+        }
+
         float[] source = Workspace.Source(_gradientSourceLength);
         float[] second = Workspace.Second(_batch * _gradientLength * _gradientChannelsPadded);
         int gridTasks = _batch * TransposeBlocks;

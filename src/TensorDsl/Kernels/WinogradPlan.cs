@@ -276,7 +276,7 @@ internal sealed class WinogradPlan : IPlannedConvolution
     /// <c>top[i·ld + 2t + j]</c>; element e = 4i + j goes to <c>v[e·stride + t]</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputTile(ref float top, int ld, ref float v, int stride)
+    internal static void InputTile(ref float top, int ld, ref float v, int stride)
     {
         Vector512<int> even = s_even, odd = s_odd;
         RowTransform(ref top, even, odd, out Vector512<float> a0, out Vector512<float> a1, out Vector512<float> a2, out Vector512<float> a3);

@@ -199,9 +199,11 @@ public class ConvolutionKernelTests
     [InlineData(3, 17, 12, 33, 9, 2)]
     [InlineData(1, 1, 3, 3, 1, 1)]
     [InlineData(2, 64, 6, 40, 64, 1)]
+    [InlineData(9, 4, 7, 5, 33, 1)]
     public void Winograd_3x3_stride_1_matches_the_reference_in_both_directions(int n, int c, int h, int w, int oc, int p)
     {
-        // On AVX-512 these windows run Winograd F(2×2, 3×3) forward and for the input gradient (padding 2 − p); widths
+        // On AVX-512 these windows run Winograd F(2×2, 3×3) forward and for the input gradient (padding 2 − p), F(3×3, 2×2)
+        // for the weight gradient; widths
         // over 32 outputs take several 16-tile groups, odd sizes a partial last tile. Elsewhere the GEMM runs them.
         Shape4 xs = new(n, c, h, w), ws = new(oc, c, 3, 3);
         Shape4 ys = new(n, oc, h + (2 * p) - 2, w + (2 * p) - 2);
@@ -212,6 +214,11 @@ public class ConvolutionKernelTests
         kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), ReadOnlySpan<float>.Empty, gx);
         TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, b, 1, 1, p, p), y, RelTol, AbsTol, "winograd y", ys.Dims);
         TensorAssert.Close(NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, 1, 1, p, p), gx, RelTol, AbsTol, "winograd gx", xs.Dims);
+
+        // The weight gradient: Winograd F(3×3, 2×2) over the same tiles.
+        float[] gw = Filled(ws.Length);
+        kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
+        TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, 3, 3, 1, 1, p, p), gw, RelTol, AbsTol * 10, "winograd gw", ws.Dims);
     }
 
     [Fact]
