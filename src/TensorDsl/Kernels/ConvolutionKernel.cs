@@ -41,7 +41,7 @@ public readonly record struct ConvolutionTiling(
 /// Every output element is computed by one task in a fixed order, so results do not depend on the thread count.
 /// </para>
 /// </summary>
-public sealed class ConvolutionKernel
+public sealed class ConvolutionKernel : IPreparedGradient
 {
     private readonly int _batch, _imageChannels, _imageHeight, _imageWidth, _gridChannels, _gridHeight, _gridWidth;
     private readonly int _kernelArea;
@@ -305,7 +305,7 @@ public sealed class ConvolutionKernel
         float[] source = Workspace.Source(_gradientSourceLength);
         float[] second = Workspace.Second(_batch * _gradientLength * _gradientChannelsPadded);
         int gridTasks = _batch * TransposeBlocks;
-        var prepare = new GradientPrepareJob { Kernel = this, Image = image, Grid = grid, Source = source, Second = second };
+        var prepare = new GradientPrepareJob<ConvolutionKernel> { Plan = this, Image = image, Grid = grid, Source = source, Second = second };
         TensorThreads.Run((_batch * _imageChannels) + gridTasks + 1, ref prepare);
         var job = new GradientJob { Kernel = this, Source = source, Second = second, WeightGradient = weightGradient };
         TensorThreads.Run(_gradientTasks, ref job);
@@ -320,7 +320,7 @@ public sealed class ConvolutionKernel
     private const int GradientChunkBytes = 192 * 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> source, Span<float> second)
+    void IPreparedGradient.PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second)
     {
         int imageTasks = _batch * _imageChannels;
         if (task < imageTasks)
@@ -335,7 +335,7 @@ public sealed class ConvolutionKernel
         {
             // Slack past the last image: read only for positions whose gradient is zero, but kept finite (zero).
             int end = _batch * _imageTransform.Image;
-            source.Slice(end, _gradientSourceLength - end).Clear();
+            source.AsSpan(end, _gradientSourceLength - end).Clear();
             return;
         }
 
@@ -494,23 +494,6 @@ public sealed class ConvolutionKernel
             for (int i = 0; i < length; i++)
             {
                 Unsafe.Add(ref to, i * rows) = Unsafe.Add(ref from, i);
-            }
-        }
-    }
-
-    private ref struct GradientPrepareJob : IParallelJob
-    {
-        public ConvolutionKernel Kernel;
-        public ReadOnlySpan<float> Image;
-        public ReadOnlySpan<float> Grid;
-        public float[] Source;
-        public float[] Second;
-
-        public void Execute(int begin, int end)
-        {
-            for (int task = begin; task < end; task++)
-            {
-                Kernel.PrepareGradient(task, Image, Grid, Source, Second);
             }
         }
     }
@@ -1085,4 +1068,30 @@ internal ref struct PlanComputeJob<TPlan> : IParallelJob
     public Span<float> Output;
 
     public void Execute(int begin, int end) => Plan.Compute(begin, end, Source, Packed, Bias, Output);
+}
+
+/// <summary>A weight gradient whose first parallel pass prepares the image and the grid gradient.</summary>
+internal interface IPreparedGradient
+{
+    /// <summary>One preparation task: an image plane to transform, a block of the grid gradient to re-lay, or slack to clear.</summary>
+    void PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second);
+}
+
+/// <summary>The preparation pass of a weight gradient over <see cref="TensorThreads"/>.</summary>
+internal ref struct GradientPrepareJob<TPlan> : IParallelJob
+    where TPlan : class, IPreparedGradient
+{
+    public TPlan Plan;
+    public ReadOnlySpan<float> Image;
+    public ReadOnlySpan<float> Grid;
+    public float[] Source;
+    public float[] Second;
+
+    public void Execute(int begin, int end)
+    {
+        for (int task = begin; task < end; task++)
+        {
+            Plan.PrepareGradient(task, Image, Grid, Source, Second);
+        }
+    }
 }

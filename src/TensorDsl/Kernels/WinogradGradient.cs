@@ -18,7 +18,7 @@ namespace TensorDsl.Kernels;
 /// partial sums, and the groups are added in order at the end: results do not depend on the thread count.
 /// </para>
 /// </summary>
-internal sealed class WinogradGradient
+internal sealed class WinogradGradient : IPreparedGradient
 {
     private const int Elements = 16;
     private const int Lanes = 16;
@@ -87,7 +87,7 @@ internal sealed class WinogradGradient
     {
         float[] source = Workspace.Source((_batch * _transform.Image) + Lanes);
         float[] second = Workspace.Second((_batch * GridImage) + (Groups * PartialLength));
-        var prepare = new PrepareJob { Plan = this, Image = image, Grid = grid, Source = source, Second = second };
+        var prepare = new GradientPrepareJob<WinogradGradient> { Plan = this, Image = image, Grid = grid, Source = source, Second = second };
         TensorThreads.Run((_batch * _inChannels) + (_batch * (_paddedOut / Lanes)), ref prepare);
         var job = new GroupJob { Plan = this, Source = source, Second = second };
         TensorThreads.Run(Groups, ref job);
@@ -95,7 +95,7 @@ internal sealed class WinogradGradient
         TensorThreads.Run(_inChannels, ref finish);
     }
 
-    private void Prepare(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second)
+    public void PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second)
     {
         int planes = _batch * _inChannels;
         if (task < planes)
@@ -287,23 +287,6 @@ internal sealed class WinogradGradient
                 {
                     w[k] = lanes[(k * Lanes) + l];
                 }
-            }
-        }
-    }
-
-    private ref struct PrepareJob : IParallelJob
-    {
-        public WinogradGradient Plan;
-        public ReadOnlySpan<float> Image;
-        public ReadOnlySpan<float> Grid;
-        public float[] Source;
-        public float[] Second;
-
-        public void Execute(int begin, int end)
-        {
-            for (int task = begin; task < end; task++)
-            {
-                Plan.Prepare(task, Image, Grid, Source, Second);
             }
         }
     }
