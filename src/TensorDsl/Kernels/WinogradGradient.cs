@@ -28,7 +28,7 @@ internal sealed class WinogradGradient : IPreparedGradient
 
     private readonly int _batch, _inChannels, _outChannels, _outHeight, _outWidth;
     private readonly InputTransform _transform;
-    private readonly int _tileRows, _paddedTileCols;
+    private readonly int _tileRows, _tileCols, _paddedTileCols;
     private readonly int _rowsPerTask, _tasksPerImage, _tilesPerTask;
     private readonly int _gemmRows, _gemmColumns, _paddedIn, _paddedOut;
     private readonly int _gridRows, _gridCols;
@@ -52,8 +52,8 @@ internal sealed class WinogradGradient : IPreparedGradient
         _outHeight = outHeight;
         _outWidth = outWidth;
         _tileRows = (outHeight + 1) / 2;
-        int tileCols = (outWidth + 1) / 2;
-        _paddedTileCols = (tileCols + Lanes - 1) / Lanes * Lanes;
+        _tileCols = (outWidth + 1) / 2;
+        _paddedTileCols = (_tileCols + Lanes - 1) / Lanes * Lanes;
         _transform = new InputTransform(inChannels, inHeight, inWidth, 1, 1, pad, pad, (2 * _tileRows) + 2, (2 * _paddedTileCols) + 2);
         _rowsPerTask = Math.Clamp(TaskTiles / _paddedTileCols, 1, _tileRows);
         _tasksPerImage = (_tileRows + _rowsPerTask - 1) / _rowsPerTask;
@@ -162,7 +162,9 @@ internal sealed class WinogradGradient : IPreparedGradient
             int n = task / _tasksPerImage;
             int row0 = task % _tasksPerImage * _rowsPerTask;
             int rows = Math.Min(_rowsPerTask, _tileRows - row0);
-            int tiles = rows * _paddedTileCols;
+            // Tiles are numbered r·tileCols + column: the transform's 16-tile groups past a row's end write into the next
+            // row's first tiles, which its own first group overwrites next; so the GEMMs see no padding tiles.
+            int tiles = rows * _tileCols;
 
             // V[e][i][t] (channel rows _tilesPerTask + 16 apart), as the forward transforms it.
             for (int i = 0; i < _inChannels; i++)
@@ -174,7 +176,7 @@ internal sealed class WinogradGradient : IPreparedGradient
                     ref float top = ref Unsafe.Add(ref plane, 2 * (row0 + r) * _transform.ColsQ);
                     for (int t0 = 0; t0 < _paddedTileCols; t0 += Lanes)
                     {
-                        WinogradPlan.InputTile(ref Unsafe.Add(ref top, 2 * t0), _transform.ColsQ, ref Unsafe.Add(ref vi, (r * _paddedTileCols) + t0), vStride);
+                        WinogradPlan.InputTile(ref Unsafe.Add(ref top, 2 * t0), _transform.ColsQ, ref Unsafe.Add(ref vi, (r * _tileCols) + t0), vStride);
                     }
                 }
             }
@@ -183,10 +185,10 @@ internal sealed class WinogradGradient : IPreparedGradient
             ref float gridImage = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(secondArray), n * GridImage);
             for (int r = 0; r < rows; r++)
             {
-                for (int tc = 0; tc < _paddedTileCols; tc++)
+                for (int tc = 0; tc < _tileCols; tc++)
                 {
                     ref float cell = ref Unsafe.Add(ref gridImage, (((2 * (row0 + r)) * _gridCols) + (2 * tc)) * _paddedOut);
-                    ref float to = ref Unsafe.Add(ref gy, ((r * _paddedTileCols) + tc) * _paddedOut);
+                    ref float to = ref Unsafe.Add(ref gy, ((r * _tileCols) + tc) * _paddedOut);
                     for (int o = 0; o < _paddedOut; o += Lanes)
                     {
                         GradientTile(ref Unsafe.Add(ref cell, o), _gridCols * _paddedOut, _paddedOut, ref Unsafe.Add(ref to, o), gStride);
