@@ -13,6 +13,23 @@ internal static class SourceFile
     /// Writes a whole file for one declaring type: <paramref name="members"/> goes inside the type,
     /// <paramref name="fileTypes"/> (file-local helper types) after it in the same namespace.
     /// </summary>
+    /// <summary>Every operator's members, written by <paramref name="emit"/>, one blank line apart.</summary>
+    public static string Members(IReadOnlyList<OperatorSpec> specs, System.Action<OperatorSpec, IndentedWriter> emit)
+    {
+        IndentedWriter members = new();
+        for (int i = 0; i < specs.Count; i++)
+        {
+            if (i > 0)
+            {
+                members.Line();
+            }
+
+            emit(specs[i], members);
+        }
+
+        return members.ToString();
+    }
+
     public static string Write(OperatorSpec first, string members, string fileTypes)
         => Write(first.Namespace, first.ContainingTypes, "the operator attributes of " + Describe(first), members, fileTypes);
 

@@ -13,21 +13,9 @@ internal static partial class CpuEmitter
 {
     public static string Emit(IReadOnlyList<OperatorSpec> specs)
     {
-        IndentedWriter members = new();
         IndentedWriter jobs = new();
-        bool first = true;
-        foreach (OperatorSpec spec in specs)
-        {
-            if (!first)
-            {
-                members.Line();
-            }
-
-            first = false;
-            EmitOperator(spec, members, jobs);
-        }
-
-        return SourceFile.Write(specs[0], members.ToString(), jobs.ToString());
+        string members = SourceFile.Members(specs, (s, w) => EmitOperator(s, w, jobs));
+        return SourceFile.Write(specs[0], members, jobs.ToString());
     }
 
     /// <summary>Writes one operator's members into <paramref name="w"/> and its job structs into <paramref name="jobs"/>.</summary>

@@ -34,20 +34,8 @@ internal static partial class IlgpuEmitter
             return null;
         }
 
-        IndentedWriter members = new();
-        bool first = true;
-        foreach (OperatorSpec spec in specs)
-        {
-            if (!first)
-            {
-                members.Line();
-            }
-
-            first = false;
-            EmitOperator(spec, members);
-        }
-
-        return SourceFile.Write(specs[0], members.ToString(), string.Empty);
+        string members = SourceFile.Members(specs, (s, w) => EmitOperator(s, w));
+        return SourceFile.Write(specs[0], members, string.Empty);
     }
 
     /// <summary>One kernel method: its name, summary, arguments (after the index) and the tensor it writes one element of per work-item.</summary>

@@ -20,20 +20,8 @@ internal static partial class OpenClEmitter
             return null;
         }
 
-        IndentedWriter members = new();
-        bool first = true;
-        foreach (OperatorSpec spec in specs)
-        {
-            if (!first)
-            {
-                members.Line();
-            }
-
-            first = false;
-            EmitOperator(spec, OpenClProgram.Build(spec), members);
-        }
-
-        return SourceFile.Write(specs[0], members.ToString(), HelperClass());
+        string members = SourceFile.Members(specs, (s, w) => EmitOperator(s, OpenClProgram.Build(s), w));
+        return SourceFile.Write(specs[0], members, HelperClass());
     }
 
     /// <summary>Writes one operator's <c>{Name}OpenCL</c> class into <paramref name="w"/> (used for a model's window layers).</summary>
