@@ -47,6 +47,43 @@ public static class Program
             return 0;
         }
 
+        if (args.Length >= 1 && args[0] == "tiles")
+        {
+            // tiles [K] [COUNT] [STRIDE]: each AVX-512 GEMM tile alone, operands in cache (the ceiling of the convolutions).
+            int k = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128;
+            int count = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
+            int stride = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            foreach (int rows in new[] { 24, 16, 12, 8, 6, 4, 3, 2 })
+            {
+                int columns = Kernels.MicroKernels.WideColumnsFor(rows);
+                float[] a = new float[rows * k];
+                int step = stride > 0 ? stride : columns * count;
+                float[] b = new float[(k * step) + (columns * count) + 64];
+                int[] offsets = new int[k];
+                for (int i = 0; i < k; i++)
+                {
+                    offsets[i] = i * step;
+                }
+
+                float[] cBuffer = new float[rows * columns * count];
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                long calls = 0;
+                while (watch.Elapsed.TotalSeconds < 0.5)
+                {
+                    for (int i = 0; i < 1000; i++)
+                    {
+                        Kernels.MicroKernels.GemmTiles(rows, true, ref a[0], ref b[0], ref offsets[0], k, ref cBuffer[0], columns * count, false, count);
+                    }
+
+                    calls += 1000;
+                }
+
+                Console.WriteLine($"{rows}x{columns}: {2.0 * rows * columns * count * k * calls / watch.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+            }
+
+            return 0;
+        }
+
         if (args.Length >= 1 && args[0] == "parts")
         {
             // parts [THREADS] [CASES]: forward and each gradient timed on its own (the fastest of repeated calls, which a

@@ -50,6 +50,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly GemmPlan _correlate;
     private readonly GemmPlan _scatter;
     private readonly WinogradPlan? _winogradCorrelate, _winogradScatter;
+    private readonly DirectGemmPlan? _directCorrelate, _directScatter;
     private readonly WinogradGradient? _winogradGradient;
 
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
@@ -171,6 +172,37 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
         _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels, tiling.ScatterWeightsInner, wide);
 
+        // On AVX-512, GEMMs whose positions are exactly the output plane store their tiles straight into the output:
+        // 1×1 windows without stride or padding read the input's planes (both directions); strided correlations pack
+        // their windows straight from the input (WindowPacker): no transformed copy, no dropped columns.
+        if (wide && kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padHeight == 0 && padWidth == 0)
+        {
+            int plane = imageHeight * imageWidth;
+            if (DirectGemmPlan.Fits(gridChannels, batch, plane))
+            {
+                var packer = new WindowPacker(batch, imageChannels, imageHeight, imageWidth, 1, 1, 0, 0, 1, 1, imageHeight, imageWidth, DirectGemmPlan.ColumnsFor(gridChannels, batch, plane));
+                _directCorrelate = new DirectGemmPlan(packer, batch, gridChannels, plane, weightIndex, imageChannels);
+            }
+
+            if (DirectGemmPlan.Fits(imageChannels, batch, plane))
+            {
+                int[] channelWeights = new int[gridChannels];
+                for (int gc = 0; gc < gridChannels; gc++)
+                {
+                    channelWeights[gc] = gc * imageChannels;
+                }
+
+                var packer = new WindowPacker(batch, gridChannels, imageHeight, imageWidth, 1, 1, 0, 0, 1, 1, imageHeight, imageWidth, DirectGemmPlan.ColumnsFor(imageChannels, batch, plane));
+                _directScatter = new DirectGemmPlan(packer, batch, imageChannels, plane, channelWeights, 1);
+            }
+        }
+        else if (wide && (strideHeight > 1 || strideWidth > 1) && WindowPacker.Handles(strideWidth) && DirectGemmPlan.Fits(gridChannels, batch, gridHeight * gridWidth))
+        {
+            int plane = gridHeight * gridWidth;
+            var packer = new WindowPacker(batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridHeight, gridWidth, DirectGemmPlan.ColumnsFor(gridChannels, batch, plane));
+            _directCorrelate = new DirectGemmPlan(packer, batch, gridChannels, plane, weightIndex, imageChannels * _kernelArea);
+        }
+
         // 3×3 stride-1 windows on AVX-512: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation
         // (a correlation with the flipped kernel and padding 2 − pad), 2.25× fewer multiplies than the GEMM.
         if (wide && winograd && kernelHeight == 3 && kernelWidth == 3 && strideHeight == 1 && strideWidth == 1 && padHeight == padWidth)
@@ -268,6 +300,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         {
             _winogradCorrelate.Run(image, weight, bias, grid);
         }
+        else if (_directCorrelate is not null)
+        {
+            _directCorrelate.Run(image, weight, bias, grid);
+        }
         else
         {
             _correlate.Run(image, weight, bias, grid);
@@ -280,6 +316,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         if (_winogradScatter is not null)
         {
             _winogradScatter.Run(grid, weight, bias, image);
+        }
+        else if (_directScatter is not null)
+        {
+            _directScatter.Run(grid, weight, bias, image);
         }
         else
         {
@@ -828,13 +868,20 @@ internal sealed class GemmPlan : IPlannedConvolution
         GemmPhase phase = _phases[task / _blocks];
         int block = task % _blocks;
         int taps = phase.Taps;
-        int rows = _tileRows;
-        Span<float> panel = packed.AsSpan(phase.PackedStart + (block * taps * rows), taps * rows);
-        int[] index = phase.WeightIndex;
+        PackWeights(packed.AsSpan(phase.PackedStart + (block * taps * _tileRows), taps * _tileRows), weight, block * _tileRows, _tileRows, _outputChannels, _weightStride, phase.WeightIndex);
+    }
+
+    /// <summary>
+    /// Packs the weights of output channels oc0 … oc0 + rows − 1 into <paramref name="panel"/>, R-interleaved per tap
+    /// (<c>panel[k·rows + r] = weight[(oc0 + r)·weightStride + index[k]]</c>), zeros for channels past the last.
+    /// </summary>
+    public static void PackWeights(Span<float> panel, ReadOnlySpan<float> weight, int oc0, int rows, int outputChannels, int weightStride, int[] index)
+    {
+        int taps = index.Length;
         for (int r = 0; r < rows; r++)
         {
-            int oc = (block * rows) + r;
-            if (oc >= _outputChannels)
+            int oc = oc0 + r;
+            if (oc >= outputChannels)
             {
                 for (int k = 0; k < taps; k++)
                 {
@@ -844,7 +891,7 @@ internal sealed class GemmPlan : IPlannedConvolution
                 continue;
             }
 
-            ReadOnlySpan<float> filter = weight.Slice(oc * _weightStride);
+            ReadOnlySpan<float> filter = weight.Slice(oc * weightStride);
             for (int k = 0; k < taps; k++)
             {
                 panel[(k * rows) + r] = filter[index[k]];

@@ -40,6 +40,24 @@ internal static class Workspace
     /// <summary>The running thread's buffer for a task's packed panel of inputs.</summary>
     public static float[] Panel(int length) => Get(ref t_panel, length);
 
+    [ThreadStatic]
+    private static float[]? t_aligned;
+
+    /// <summary>
+    /// The running thread's buffer for packed GEMM operands; <paramref name="start"/> is its first element on a 64-byte
+    /// boundary (the buffer is pinned, so the boundary holds), where whole-vector loads never straddle cache lines.
+    /// </summary>
+    public static unsafe float[] Aligned(int length, out int start)
+    {
+        float[] buffer = t_aligned is { } existing && existing.Length >= length + 16 ? existing : (t_aligned = GC.AllocateUninitializedArray<float>(length + 16 + (length / 4), pinned: true));
+        fixed (float* first = buffer)
+        {
+            start = (int)((64 - ((nint)first & 63)) & 63) / sizeof(float);
+        }
+
+        return buffer;
+    }
+
     private static float[] Get(ref float[]? slot, int length)
     {
         float[]? buffer = slot;

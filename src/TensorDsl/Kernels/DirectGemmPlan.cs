@@ -1,0 +1,432 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using TensorDsl.Threading;
+
+namespace TensorDsl.Kernels;
+
+/// <summary>
+/// A correlation as one implicit GEMM over every output position of the batch (g = n·plane + oh·OW + ow: images stacked,
+/// no dropped columns), on the AVX-512 tiles. The positions are cut into strips of the tile width; per task and reduction
+/// block a <see cref="WindowPacker"/> packs the strips' im2col rows straight from the NCHW input into contiguous, aligned
+/// micro-panels, which every output-channel block's tiles then read in order while that block's weights stay in L1.
+/// A tile inside one image stores straight into the NCHW output (row stride: the plane), so nothing is copied out;
+/// a tile across two images, of a partial last channel block, or the batch's last strip (computed whole, ending at the
+/// last position, so overlapping its neighbour) accumulates in a spare tile whose own columns are copied out. Sums run
+/// over the taps in order and the bias is added last: the same rounding as <see cref="GemmPlan"/>.
+/// </summary>
+internal sealed class DirectGemmPlan
+{
+    /// <summary>Floats of packed B per strip and reduction block: 32 KiB, within L1 beside a block of weights.</summary>
+    private const int BlockFloats = 8192;
+
+    /// <summary>Floats of packed B one task's strips may take per reduction block: about half of a 1 MiB L2.</summary>
+    private const int TaskFloats = 128 * 1024;
+
+    /// <summary>At least this many tasks per call, so that 2–8 threads get even shares.</summary>
+    private const int MinimumTasks = 16;
+
+    private readonly WindowPacker _packer;
+    private readonly int _outputChannels, _plane, _positions, _weightStride;
+    private readonly int[] _weightIndex;
+    private readonly int _rows, _columns, _blocks, _blockTaps, _taps;
+    private readonly int _stripsPerTask, _tasks, _strips;
+    private readonly int[] _sequence;
+
+    /// <param name="packer">Packs the im2col rows of the input's windows, for strips of <see cref="ColumnsFor"/> positions.</param>
+    /// <param name="batch">Images.</param>
+    /// <param name="outputChannels">Channels of the output: the GEMM's rows.</param>
+    /// <param name="plane">Positions of one output image.</param>
+    /// <param name="weightIndex">Per tap (in the packer's (c, kh, kw) order), its weight within one output channel's filter.</param>
+    /// <param name="weightStride">Floats from one output channel's filter to the next.</param>
+    public DirectGemmPlan(WindowPacker packer, int batch, int outputChannels, int plane, int[] weightIndex, int weightStride)
+    {
+        _packer = packer;
+        _outputChannels = outputChannels;
+        _plane = plane;
+        _positions = batch * plane;
+        _weightIndex = weightIndex;
+        _weightStride = weightStride;
+        _taps = weightIndex.Length;
+        _rows = RowsFor(outputChannels, batch, plane);
+        _columns = MicroKernels.WideColumnsFor(_rows);
+        _blocks = (outputChannels + _rows - 1) / _rows;
+        _blockTaps = Math.Min(_taps, Math.Max(1, BlockFloats / _columns));
+        _strips = (_positions + _columns - 1) / _columns;
+        _sequence = new int[_blockTaps];
+        for (int k = 0; k < _blockTaps; k++)
+        {
+            _sequence[k] = k * _columns;
+        }
+
+        // Tasks: even runs of strips, as many as wanted for the threads, each small enough for L2.
+        int fitL2 = Math.Clamp(TaskFloats / (_blockTaps * _columns), 1, 256);
+        _tasks = Math.Max((_strips + fitL2 - 1) / fitL2, Math.Min(MinimumTasks, _strips));
+        _stripsPerTask = (_strips + _tasks - 1) / _tasks;
+        _tasks = (_strips + _stripsPerTask - 1) / _stripsPerTask;
+    }
+
+    /// <summary>The tile rows for <paramref name="outputChannels"/> channels over a batch's stacked positions.</summary>
+    public static int RowsFor(int outputChannels, int batch, int plane) => MicroKernels.WideRowsFor(outputChannels, batch * plane);
+
+    /// <summary>The strip width (positions per tile) the packer must be built for.</summary>
+    public static int ColumnsFor(int outputChannels, int batch, int plane) => MicroKernels.WideColumnsFor(RowsFor(outputChannels, batch, plane));
+
+    /// <summary>Whether the batch holds at least one whole tile (the AVX-512 tiles must be available).</summary>
+    public static bool Fits(int outputChannels, int batch, int plane)
+        => MicroKernels.Avx512 && batch * plane >= ColumnsFor(outputChannels, batch, plane);
+
+    private int PackedLength => _blocks * _taps * _rows;
+
+    public void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        float[] packed = Workspace.Packed(PackedLength);
+        var prepare = new PrepareJob { Plan = this, Weight = weight, Packed = packed };
+        TensorThreads.Run(_blocks, ref prepare);
+        var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
+        TensorThreads.Run(_tasks, ref job);
+    }
+
+    private void Prepare(int block, ReadOnlySpan<float> weight, float[] packed)
+        => GemmPlan.PackWeights(packed.AsSpan(block * _taps * _rows, _taps * _rows), weight, block * _rows, _rows, _outputChannels, _weightStride, _weightIndex);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        int rows = _rows, columns = _columns, taps = _taps, plane = _plane;
+        int lastRows = _outputChannels - ((_blocks - 1) * rows);
+        float[] spare = Workspace.Tile(_blocks * _stripsPerTask * rows * columns);
+        ref float spareTiles = ref MemoryMarshal.GetArrayDataReference(spare);
+        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref float target = ref MemoryMarshal.GetReference(output);
+        ref int sequence = ref MemoryMarshal.GetArrayDataReference(_sequence);
+        float[] panelArray = Workspace.Aligned(_stripsPerTask * WindowPacker.StripLength(_blockTaps, columns), out int panelStart);
+        ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(panelArray), panelStart);
+        for (int task = begin; task < end; task++)
+        {
+            int s0 = task * _stripsPerTask, s1 = Math.Min(_strips, s0 + _stripsPerTask);
+            int k0 = 0;
+            do
+            {
+                int kb = Math.Min(_blockTaps, taps - k0);
+                bool last = k0 + kb == taps;
+                _packer.Pack(input, s0, s1, k0, kb, ref panel);
+
+                for (int block = 0; block < _blocks; block++)
+                {
+                    ref float a = ref Unsafe.Add(ref packed, ((block * taps) + k0) * rows);
+                    int blockRows = block == _blocks - 1 ? lastRows : rows;
+                    for (int strip = s0; strip < s1; strip++)
+                    {
+                        int g = strip * columns, g0 = Math.Min(g, _positions - columns);
+                        int n = g0 / plane, p0 = g0 - (n * plane);
+                        bool spared = blockRows < rows || g0 < g || p0 + columns > plane;
+                        ref float c = ref spared
+                            ? ref Unsafe.Add(ref spareTiles, ((block * _stripsPerTask) + strip - s0) * rows * columns)
+                            : ref Unsafe.Add(ref target, (((n * _outputChannels) + (block * rows)) * plane) + p0);
+                        int ldc = spared ? columns : plane;
+                        MicroKernels.GemmTiles(rows, true, ref a, ref Unsafe.Add(ref panel, (strip - s0) * WindowPacker.StripLength(kb, columns)), ref sequence, kb, ref c, ldc, k0 > 0, 1);
+                        if (last && (spared || !bias.IsEmpty))
+                        {
+                            Finish(ref c, ldc, ref target, g0, g - g0, blockRows, block * rows, bias);
+                        }
+                    }
+                }
+
+                k0 += kb;
+            }
+            while (k0 < taps);
+        }
+    }
+
+    /// <summary>
+    /// Writes the finished tile <paramref name="c"/> (row stride <paramref name="ldc"/>; its first column is position
+    /// <paramref name="g0"/>) plus the bias to the output, from column <paramref name="skip"/> on, in runs split where
+    /// an image ends; in place when the tile is the output.
+    /// </summary>
+    private void Finish(ref float c, int ldc, ref float output, int g0, int skip, int rows, int oc0, ReadOnlySpan<float> bias)
+    {
+        for (int j0 = skip; j0 < _columns;)
+        {
+            int n = (g0 + j0) / _plane, p = g0 + j0 - (n * _plane);
+            int run = Math.Min(_columns - j0, _plane - p);
+            for (int r = 0; r < rows; r++)
+            {
+                float b = bias.IsEmpty ? 0f : bias[oc0 + r];
+                ref float from = ref Unsafe.Add(ref c, (r * ldc) + j0);
+                ref float to = ref Unsafe.Add(ref output, (((n * _outputChannels) + oc0 + r) * _plane) + p);
+                int j = 0;
+                for (; j <= run - 16; j += 16)
+                {
+                    (Vector512.LoadUnsafe(ref from, (nuint)j) + Vector512.Create(b)).StoreUnsafe(ref to, (nuint)j);
+                }
+
+                for (; j < run; j++)
+                {
+                    Unsafe.Add(ref to, j) = Unsafe.Add(ref from, j) + b;
+                }
+            }
+
+            j0 += run;
+        }
+    }
+
+    private ref struct PrepareJob : IParallelJob
+    {
+        public DirectGemmPlan Plan;
+        public ReadOnlySpan<float> Weight;
+        public float[] Packed;
+
+        public void Execute(int begin, int end)
+        {
+            for (int block = begin; block < end; block++)
+            {
+                Plan.Prepare(block, Weight, Packed);
+            }
+        }
+    }
+
+    private ref struct ComputeJob : IParallelJob
+    {
+        public DirectGemmPlan Plan;
+        public ReadOnlySpan<float> Input;
+        public float[] Packed;
+        public ReadOnlySpan<float> Bias;
+        public Span<float> Output;
+
+        public void Execute(int begin, int end) => Plan.Compute(begin, end, Input, Packed, Bias, Output);
+    }
+}
+
+/// <summary>
+/// Packs the implicit-GEMM B operand of a convolution (im2col rows) for strips of the batch's stacked output positions
+/// straight from the NCHW input: tap (c, kh, kw)'s row over a strip is a few segments of up to 16 positions (runs split
+/// where an output row or an image ends, unless the input continues there), each one vector load (stride 2: two loads and
+/// a two-source permute of the even elements), zeroed where the window lies in the padding, stored whole: a later
+/// segment overwrites what a store wrote past its own. The segment table covers one period of strips (strips and images
+/// line up again after lcm(plane, strip width) positions) and is reused for the next periods.
+/// </summary>
+internal sealed class WindowPacker
+{
+    private readonly int _channels, _planeSize, _imageSize, _kernelArea, _strideWidth, _columns;
+    private readonly int _periodStrips, _periodImages, _lastStrip, _tailImage;
+    private readonly bool _tail;
+    private readonly int[] _segmentStart;
+    private readonly int[] _source, _target;
+    private readonly byte[] _lanes;
+
+    public WindowPacker(int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth, int outputHeight, int outputWidth, int columns)
+    {
+        _channels = channels;
+        _planeSize = height * width;
+        _imageSize = channels * _planeSize;
+        _kernelArea = kernelHeight * kernelWidth;
+        _strideWidth = strideWidth;
+        _columns = columns;
+        int plane = outputHeight * outputWidth;
+        int positions = batch * plane;
+        int period = (int)Math.Min(positions, (long)plane / Gcd(plane, columns) * columns);
+        _periodStrips = period / columns;
+        _periodImages = period / plane;
+        _lastStrip = ((positions + columns - 1) / columns) - 1;
+        _tailImage = (positions - columns) / plane;
+        var start = new System.Collections.Generic.List<int>();
+        var source = new System.Collections.Generic.List<int>();
+        var target = new System.Collections.Generic.List<int>();
+        var lanes = new System.Collections.Generic.List<byte>();
+        for (int s = 0; s < _periodStrips; s++)
+        {
+            AddStrip(s * columns, 0);
+        }
+
+        // The batch's last strip, when the positions are not a multiple of its width: it ends at the last position.
+        _tail = positions % columns != 0;
+        if (_tail)
+        {
+            AddStrip(positions - columns, _tailImage);
+        }
+
+        void AddStrip(int g0, int firstImage)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                for (int kw = 0; kw < kernelWidth; kw++)
+                {
+                    start.Add(source.Count);
+                    int runFrom = 0, runTarget = 0, runCount = 0;
+                    for (int g = g0; g < g0 + columns;)
+                    {
+                        // The strip's positions on one output row of one image.
+                        int n = g / plane, p = g - (n * plane);
+                        int oh = p / outputWidth, ow = p % outputWidth;
+                        int count = Math.Min(outputWidth - ow, g0 + columns - g);
+                        int ih = (oh * strideHeight) + kh - padHeight;
+                        int iw = (ow * strideWidth) + kw - padWidth;
+                        bool rowInside = (uint)ih < (uint)height;
+                        int lo = 0, hi = 0;
+                        if (rowInside)
+                        {
+                            // Lanes whose column iw + l·SW lies inside the row.
+                            lo = Math.Min(count, iw >= 0 ? 0 : (-iw + strideWidth - 1) / strideWidth);
+                            hi = Math.Max(lo, Math.Min(count, iw >= width ? 0 : ((width - 1 - iw) / strideWidth) + 1));
+                        }
+
+                        int from = rowInside ? ((n - firstImage) * _imageSize) + (ih * width) + iw : int.MinValue;
+                        bool whole = rowInside && lo == 0 && hi == count;
+                        if (whole && strideWidth == 1 && runCount > 0 && runFrom + runCount == from)
+                        {
+                            // Contiguous in the input and inside it (1×1 windows: the whole strip): one run.
+                            runCount += count;
+                        }
+                        else
+                        {
+                            Emit(runFrom, runTarget, runCount, 0, runCount, true);
+                            runCount = 0;
+                            if (whole && strideWidth == 1)
+                            {
+                                (runFrom, runTarget, runCount) = (from, g - g0, count);
+                            }
+                            else
+                            {
+                                Emit(from, g - g0, count, lo, hi, whole);
+                            }
+                        }
+
+                        g += count;
+                    }
+
+                    Emit(runFrom, runTarget, runCount, 0, runCount, true);
+                }
+            }
+        }
+
+        // Segments of at most 16 lanes for `count` positions from `from` (int.MinValue: all zero), lanes lo … hi − 1 inside.
+        void Emit(int from, int targetStart, int count, int lo, int hi, bool whole)
+        {
+            for (int j = 0; j < count; j += 16)
+            {
+                int lanes16 = Math.Min(16, count - j);
+                source.Add(from == int.MinValue ? int.MinValue : from + (j * strideWidth));
+                target.Add(targetStart + j);
+                lanes.Add((byte)Math.Clamp(lo - j, 0, lanes16));
+                lanes.Add((byte)Math.Clamp(hi - j, 0, lanes16));
+                lanes.Add(whole ? (byte)0 : (byte)1);
+            }
+        }
+
+        start.Add(source.Count);
+        _segmentStart = start.ToArray();
+        _source = source.ToArray();
+        _target = target.ToArray();
+        _lanes = lanes.ToArray();
+
+        static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+    }
+
+    /// <summary>
+    /// Floats of one strip's packed rows of <paramref name="kb"/> taps: the rows, then 16 that the last row's stores may
+    /// write past it (strips are packed tap by tap for 1×1 windows, so the next strip's first row is already written).
+    /// </summary>
+    public static int StripLength(int kb, int columns) => (kb * columns) + 16;
+
+    /// <summary>Whether the packer handles this stride (the loads cover 16 positions with one or two vectors).</summary>
+    public static bool Handles(int strideWidth) => strideWidth is 1 or 2;
+
+    /// <summary>
+    /// Writes taps k0 … k0 + kb − 1 (in (c, kh, kw) order) of strips s0 … s1 − 1 to <paramref name="panel"/>: per strip
+    /// kb rows of the strip width, <see cref="StripLength"/> apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Pack(ReadOnlySpan<float> input, int s0, int s1, int k0, int kb, ref float panel)
+    {
+        ref float x = ref MemoryMarshal.GetReference(input);
+        int[] segmentStart = _segmentStart;
+        int c0 = k0 / _kernelArea, t0 = k0 - (c0 * _kernelArea);
+        // Per strip: where its segment table and its first image's planes are (the period's, or the batch's last strip's).
+        int count = s1 - s0;
+        Span<int> tables = stackalloc int[count];
+        Span<int> planes = stackalloc int[count];
+        for (int strip = s0, period = s0 / _periodStrips, pattern = s0 - (period * _periodStrips); strip < s1; strip++)
+        {
+            bool tail = _tail && strip == _lastStrip;
+            tables[strip - s0] = (tail ? _periodStrips : pattern) * _kernelArea;
+            planes[strip - s0] = ((tail ? _tailImage : period * _periodImages) * _imageSize) + (c0 * _planeSize);
+            if (++pattern == _periodStrips)
+            {
+                pattern = 0;
+                period++;
+            }
+        }
+
+        if (_kernelArea == 1)
+        {
+            // 1×1 windows: a tap is one input plane, read along it strip after strip.
+            for (int k = 0; k < kb; k++)
+            {
+                for (int j = 0; j < count; j++)
+                {
+                    int table = tables[j];
+                    PackRow(ref x, input.Length, segmentStart[table], segmentStart[table + 1], planes[j] + (k * _planeSize), ref Unsafe.Add(ref panel, (j * StripLength(kb, _columns)) + (k * _columns)));
+                }
+            }
+
+            return;
+        }
+
+        for (int j = 0; j < count; j++)
+        {
+            for (int k = 0, t = t0, channel = planes[j]; k < kb; k++)
+            {
+                int table = tables[j] + t;
+                PackRow(ref x, input.Length, segmentStart[table], segmentStart[table + 1], channel, ref Unsafe.Add(ref panel, (j * StripLength(kb, _columns)) + (k * _columns)));
+                if (++t == _kernelArea)
+                {
+                    t = 0;
+                    channel += _planeSize;
+                }
+            }
+        }
+    }
+
+    /// <summary>One tap's row over one strip: segments first … last − 1, read from the plane starting at <paramref name="planeStart"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PackRow(ref float x, int length, int first, int last, int planeStart, ref float row)
+    {
+        int reach = 16 * _strideWidth;
+        for (int i = first; i < last; i++)
+        {
+            int from = _source[i];
+            ref float to = ref Unsafe.Add(ref row, _target[i]);
+            if (from == int.MinValue)
+            {
+                Vector512<float>.Zero.StoreUnsafe(ref to);
+                continue;
+            }
+
+            int at = planeStart + from;
+            int lo = _lanes[3 * i], hi = _lanes[(3 * i) + 1];
+            if (at >= 0 && at + reach <= length)
+            {
+                Vector512<float> v = _strideWidth == 1
+                    ? Vector512.LoadUnsafe(ref x, (nuint)at)
+                    : Avx512F.PermuteVar16x32x2(Vector512.LoadUnsafe(ref x, (nuint)at), Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), Vector512.LoadUnsafe(ref x, (nuint)(at + 16)));
+                if (_lanes[(3 * i) + 2] != 0)
+                {
+                    Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                    v &= (Vector512.GreaterThanOrEqual(lane, Vector512.Create(lo)) & Vector512.LessThan(lane, Vector512.Create(hi))).AsSingle();
+                }
+
+                v.StoreUnsafe(ref to);
+                continue;
+            }
+
+            // Near either end of the input: element by element, only where the window is inside.
+            for (int l = 0; l < 16; l++)
+            {
+                Unsafe.Add(ref to, l) = l >= lo && l < hi ? Unsafe.Add(ref x, at + (l * _strideWidth)) : 0f;
+            }
+        }
+    }
+}
