@@ -642,32 +642,65 @@ internal sealed class InputTransform
                     }
                     else
                     {
-                        ref float from = ref Unsafe.Add(ref MemoryMarshal.GetReference(line), first);
-                        ref float to = ref Unsafe.Add(ref MemoryMarshal.GetReference(row), j0);
-                        int count = j1 - j0, k = 0;
-                        if (StrideWidth == 2 && Avx512F.IsSupported)
-                        {
-                            // Every other element, 16 at a time: two loads and one two-source permute, while the 32
-                            // elements read lie inside the line.
-                            Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-                            for (; (2 * k) + 32 <= Width - first; k += 16)
-                            {
-                                if (k + 16 > count)
-                                {
-                                    break;
-                                }
-
-                                Avx512F.PermuteVar16x32x2(Vector512.LoadUnsafe(ref from, (nuint)(2 * k)), even, Vector512.LoadUnsafe(ref from, (nuint)((2 * k) + 16))).StoreUnsafe(ref to, (nuint)k);
-                            }
-                        }
-
-                        for (; k < count; k++)
-                        {
-                            Unsafe.Add(ref to, k) = Unsafe.Add(ref from, k * StrideWidth);
-                        }
+                        // Reads may run past the line (into the next one) as long as they stay inside the source.
+                        int readable = source.Length - ((((n * Channels) + c) * Height * Width) + (h * Width) + first);
+                        Gather(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), first), readable, ref MemoryMarshal.GetReference(row.Slice(j0)), j1 - j0, StrideWidth);
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>to[j] = from[j·step] for j &lt; count; <paramref name="readable"/> floats may be read from <paramref name="from"/>.</summary>
+    private static void Gather(ref float from, int readable, ref float to, int count, int step)
+    {
+        int k = 0;
+        if (step == 2 && Avx512F.IsSupported)
+        {
+            // Every other element, 16 at a time: two loads and one two-source permute; a last partial vector stored
+            // in halves, so that nothing past the row is written.
+            Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; k < count && (2 * k) + 32 <= readable; k += 16)
+            {
+                Vector512<float> v = Avx512F.PermuteVar16x32x2(Vector512.LoadUnsafe(ref from, (nuint)(2 * k)), even, Vector512.LoadUnsafe(ref from, (nuint)((2 * k) + 16)));
+                int left = count - k;
+                if (left >= 16)
+                {
+                    v.StoreUnsafe(ref to, (nuint)k);
+                    continue;
+                }
+
+                ref float at = ref Unsafe.Add(ref to, k);
+                Vector256<float> half = v.GetLower();
+                if (left >= 8)
+                {
+                    half.StoreUnsafe(ref at);
+                    at = ref Unsafe.Add(ref at, 8);
+                    left -= 8;
+                    half = v.GetUpper();
+                }
+
+                Vector128<float> quarter = half.GetLower();
+                if (left >= 4)
+                {
+                    quarter.StoreUnsafe(ref at);
+                    at = ref Unsafe.Add(ref at, 4);
+                    left -= 4;
+                    quarter = half.GetUpper();
+                }
+
+                for (int i = 0; i < left; i++)
+                {
+                    Unsafe.Add(ref at, i) = quarter.GetElement(i);
+                }
+
+                k = count;
+            }
+        }
+
+        for (; k < count; k++)
+        {
+            Unsafe.Add(ref to, k) = Unsafe.Add(ref from, k * step);
         }
     }
 }
