@@ -381,6 +381,43 @@ public sealed class ConvolutionKernel : IPreparedGradient
         ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (n * _gradientLength * _gradientChannelsPadded) + gc0);
         ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
         bool blocks16 = width == TransposeChannels && Avx512F.IsSupported;
+        if (blocks16 && _gridWidth < 16)
+        {
+            // Rows narrower than a block: 16 consecutive positions of the plane at a time (across rows), transposed
+            // through a scratch block into their rows of the target; the dropped columns zeroed.
+            Span<float> block = stackalloc float[16 * TransposeChannels];
+            ref float scratch = ref MemoryMarshal.GetReference(block);
+            int q = 0;
+            for (; q + 16 <= plane; q += 16)
+            {
+                Transpose.Block16(ref Unsafe.Add(ref planes, q), plane, valid, ref scratch, TransposeChannels);
+                for (int i = 0; i < 16; i++)
+                {
+                    int position = ((q + i) / _gridWidth * colsQ) + ((q + i) % _gridWidth);
+                    Vector512.LoadUnsafe(ref scratch, (nuint)(i * TransposeChannels)).StoreUnsafe(ref Unsafe.Add(ref target, position * _gradientChannelsPadded));
+                }
+            }
+
+            for (; q < plane; q++)
+            {
+                ref float row = ref Unsafe.Add(ref target, ((q / _gridWidth * colsQ) + (q % _gridWidth)) * _gradientChannelsPadded);
+                for (int c = 0; c < width; c++)
+                {
+                    Unsafe.Add(ref row, c) = c < valid ? Unsafe.Add(ref planes, (c * plane) + q) : 0f;
+                }
+            }
+
+            for (int oh = 0; oh < _gridHeight; oh++)
+            {
+                for (int ow = _gridWidth; ow < colsQ; ow++)
+                {
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded), width).Clear();
+                }
+            }
+
+            return;
+        }
+
         for (int oh = 0; oh < _gridHeight; oh++)
         {
             int ow = 0;
