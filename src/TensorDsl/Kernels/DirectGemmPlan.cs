@@ -214,8 +214,7 @@ internal sealed class WindowPacker
     private readonly int _periodStrips, _periodImages, _lastStrip, _tailImage;
     private readonly bool _tail;
     private readonly int[] _segmentStart;
-    private readonly int[] _source, _target;
-    private readonly byte[] _lanes;
+    private readonly Segment[] _segments;
 
     public WindowPacker(int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth, int outputHeight, int outputWidth, int columns)
     {
@@ -318,9 +317,11 @@ internal sealed class WindowPacker
 
         start.Add(source.Count);
         _segmentStart = start.ToArray();
-        _source = source.ToArray();
-        _target = target.ToArray();
-        _lanes = lanes.ToArray();
+        _segments = new Segment[source.Count];
+        for (int i = 0; i < _segments.Length; i++)
+        {
+            _segments[i] = new Segment(source[i], (short)target[i], lanes[3 * i], lanes[(3 * i) + 1], lanes[(3 * i) + 2] != 0);
+        }
 
         static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
     }
@@ -394,28 +395,28 @@ internal sealed class WindowPacker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PackRow(ref float x, int length, int first, int last, int planeStart, ref float row)
     {
-        int reach = 16 * _strideWidth;
+        int step = _strideWidth, reach = 16 * step;
+        ref Segment segments = ref MemoryMarshal.GetArrayDataReference(_segments);
         for (int i = first; i < last; i++)
         {
-            int from = _source[i];
-            ref float to = ref Unsafe.Add(ref row, _target[i]);
-            if (from == int.MinValue)
+            ref Segment segment = ref Unsafe.Add(ref segments, i);
+            ref float to = ref Unsafe.Add(ref row, segment.Target);
+            if (segment.Source == int.MinValue)
             {
                 Vector512<float>.Zero.StoreUnsafe(ref to);
                 continue;
             }
 
-            int at = planeStart + from;
-            int lo = _lanes[3 * i], hi = _lanes[(3 * i) + 1];
+            int at = planeStart + segment.Source;
             if (at >= 0 && at + reach <= length)
             {
-                Vector512<float> v = _strideWidth == 1
+                Vector512<float> v = step == 1
                     ? Vector512.LoadUnsafe(ref x, (nuint)at)
                     : Avx512F.PermuteVar16x32x2(Vector512.LoadUnsafe(ref x, (nuint)at), Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), Vector512.LoadUnsafe(ref x, (nuint)(at + 16)));
-                if (_lanes[(3 * i) + 2] != 0)
+                if (segment.Masked)
                 {
                     Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-                    v &= (Vector512.GreaterThanOrEqual(lane, Vector512.Create(lo)) & Vector512.LessThan(lane, Vector512.Create(hi))).AsSingle();
+                    v &= (Vector512.GreaterThanOrEqual(lane, Vector512.Create((int)segment.Low)) & Vector512.LessThan(lane, Vector512.Create((int)segment.High))).AsSingle();
                 }
 
                 v.StoreUnsafe(ref to);
@@ -425,8 +426,14 @@ internal sealed class WindowPacker
             // Near either end of the input: element by element, only where the window is inside.
             for (int l = 0; l < 16; l++)
             {
-                Unsafe.Add(ref to, l) = l >= lo && l < hi ? Unsafe.Add(ref x, at + (l * _strideWidth)) : 0f;
+                Unsafe.Add(ref to, l) = l >= segment.Low && l < segment.High ? Unsafe.Add(ref x, at + (l * step)) : 0f;
             }
         }
     }
+
+    /// <summary>
+    /// Up to 16 positions of a tap's row: read from <see cref="Source"/> (within the first image's planes; int.MinValue:
+    /// all zero) to <see cref="Target"/> in the strip; lanes <see cref="Low"/> … <see cref="High"/> − 1 lie inside the input.
+    /// </summary>
+    private readonly record struct Segment(int Source, short Target, byte Low, byte High, bool Masked);
 }
