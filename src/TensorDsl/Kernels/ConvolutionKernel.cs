@@ -64,6 +64,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly int _gradientChannelGroup, _gradientChannelGroups;
     private readonly int _gradientTasks;
     private readonly int _gradientSourceLength;
+    private readonly bool _gradientReadsImage;
 
     /// <summary>Plans the kernels of one geometry; tables are built once here, so calls allocate nothing.</summary>
     public ConvolutionKernel(
@@ -255,6 +256,11 @@ public sealed class ConvolutionKernel : IPreparedGradient
         }
 
         _gradientSourceLength = Math.Max(_correlate.SourceLength, ((batch - 1) * _imageTransform.Image) + maxOffset + _gradientLength);
+
+        // No padding or stride and rows as wide as the image's (1×1 windows, 3×3 without padding, …): the transform is a
+        // plain copy, and where every tile read stays inside its image the weight gradient reads the image itself.
+        _gradientReadsImage = _imageTransform.StrideHeight == 1 && _imageTransform.StrideWidth == 1 && padHeight == 0 && padWidth == 0
+            && _imageTransform.RowsQ == imageHeight && _imageTransform.ColsQ == imageWidth && maxOffset + _gradientLength <= _imageTransform.Image;
     }
 
     /// <summary>Weight-gradient tasks wanted at least, so that 2–8 threads get even shares.</summary>
@@ -336,9 +342,19 @@ public sealed class ConvolutionKernel : IPreparedGradient
             return;
         }
 
-        float[] source = Workspace.Source(_gradientSourceLength);
         float[] second = Workspace.Second(_batch * _gradientLength * _gradientChannelsPadded);
         int gridTasks = _batch * TransposeBlocks;
+        if (_gradientReadsImage)
+        {
+            // The transform would copy the image unchanged: the tiles read the image itself; only the grid is re-laid.
+            var transpose = new GradientPrepareJob<ConvolutionKernel> { Plan = this, Image = image, Grid = grid, Source = null!, Second = second, First = _batch * _imageChannels };
+            TensorThreads.Run(gridTasks, ref transpose);
+            var direct = new GradientJob { Kernel = this, Source = image, Second = second, WeightGradient = weightGradient };
+            TensorThreads.Run(_gradientTasks, ref direct);
+            return;
+        }
+
+        float[] source = Workspace.Source(_gradientSourceLength);
         var prepare = new GradientPrepareJob<ConvolutionKernel> { Plan = this, Image = image, Grid = grid, Source = source, Second = second };
         TensorThreads.Run((_batch * _imageChannels) + gridTasks + 1, ref prepare);
         var job = new GradientJob { Kernel = this, Source = source, Second = second, WeightGradient = weightGradient };
@@ -381,6 +397,27 @@ public sealed class ConvolutionKernel : IPreparedGradient
         ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (n * _gradientLength * _gradientChannelsPadded) + gc0);
         ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
         bool blocks16 = width == TransposeChannels && Avx512F.IsSupported;
+        if (blocks16 && _gridWidth == colsQ)
+        {
+            // No dropped columns: the plane's positions are the target's rows, 16 at a time whatever the row width.
+            int q = 0;
+            for (; q + 16 <= plane; q += 16)
+            {
+                Transpose.Block16(ref Unsafe.Add(ref planes, q), plane, valid, ref Unsafe.Add(ref target, q * _gradientChannelsPadded), _gradientChannelsPadded);
+            }
+
+            for (; q < plane; q++)
+            {
+                ref float row = ref Unsafe.Add(ref target, q * _gradientChannelsPadded);
+                for (int c = 0; c < width; c++)
+                {
+                    Unsafe.Add(ref row, c) = c < valid ? Unsafe.Add(ref planes, (c * plane) + q) : 0f;
+                }
+            }
+
+            return;
+        }
+
         if (blocks16 && _gridWidth < 16)
         {
             // Rows narrower than a block: 16 consecutive positions of the plane at a time (across rows), transposed
@@ -457,7 +494,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ComputeGradient(int begin, int end, float[] sourceArray, float[] secondArray, Span<float> weightGradient)
+    private void ComputeGradient(int begin, int end, ReadOnlySpan<float> sourceSpan, float[] secondArray, Span<float> weightGradient)
     {
         int rows = _gradientRows, columns = _gradientColumns;
         int tileSize = rows * _gradientChannelGroup * columns;
@@ -466,7 +503,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         float[] panelArray = Workspace.Panel(chunk * rows);
         ref float sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
         ref float panel = ref MemoryMarshal.GetArrayDataReference(panelArray);
-        ref float source = ref MemoryMarshal.GetArrayDataReference(sourceArray);
+        ref float source = ref MemoryMarshal.GetReference(sourceSpan);
         ref float second = ref MemoryMarshal.GetArrayDataReference(secondArray);
         ref int sequence = ref MemoryMarshal.GetArrayDataReference(_gradientSequence);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gradientOffsets);
@@ -572,7 +609,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private ref struct GradientJob : IParallelJob
     {
         public ConvolutionKernel Kernel;
-        public float[] Source;
+        public ReadOnlySpan<float> Source;
         public float[] Second;
         public Span<float> WeightGradient;
 
@@ -1198,11 +1235,14 @@ internal ref struct GradientPrepareJob<TPlan> : IParallelJob
     public float[] Source;
     public float[] Second;
 
+    /// <summary>The first task to run: tasks begin … end − 1 of the job are the plan's First + begin … First + end − 1.</summary>
+    public int First;
+
     public void Execute(int begin, int end)
     {
         for (int task = begin; task < end; task++)
         {
-            Plan.PrepareGradient(task, Image, Grid, Source, Second);
+            Plan.PrepareGradient(First + task, Image, Grid, Source, Second);
         }
     }
 }
