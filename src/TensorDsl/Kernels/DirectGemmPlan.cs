@@ -68,8 +68,12 @@ internal sealed class DirectGemmPlan
         _tasks = (_strips + _stripsPerTask - 1) / _stripsPerTask;
     }
 
-    /// <summary>The tile rows for <paramref name="outputChannels"/> channels over a batch's stacked positions.</summary>
-    public static int RowsFor(int outputChannels, int batch, int plane) => MicroKernels.WideRowsFor(outputChannels, batch * plane);
+    /// <summary>
+    /// The tile rows for <paramref name="outputChannels"/> channels over a batch's stacked positions: the weight-gradient
+    /// tiles' rule (6 × 64 rather than 12 × 32 when that pads no more: half the broadcasts per FMA, measured about 10 %
+    /// faster on pointwise_1x1's forward, best of five alternating runs).
+    /// </summary>
+    public static int RowsFor(int outputChannels, int batch, int plane) => MicroKernels.RowsTileRowsFor(outputChannels, batch * plane);
 
     /// <summary>The strip width (positions per tile) the packer must be built for.</summary>
     public static int ColumnsFor(int outputChannels, int batch, int plane) => MicroKernels.WideColumnsFor(RowsFor(outputChannels, batch, plane));
