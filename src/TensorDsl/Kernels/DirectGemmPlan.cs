@@ -81,9 +81,16 @@ internal sealed class DirectGemmPlan
     /// <summary>The strip width (positions per tile) the packer must be built for.</summary>
     public static int ColumnsFor(int outputChannels, int batch, int plane) => MicroKernels.WideColumnsFor(RowsFor(outputChannels, batch, plane));
 
-    /// <summary>Whether the batch holds at least one whole tile (the AVX-512 tiles must be available).</summary>
+    /// <summary>
+    /// Whether the direct GEMM pays: AVX-512 tiles, at least one whole tile of positions, and at least
+    /// <see cref="MinimumOutputChannels"/> output channels to share each packed element (with fewer, packing outweighs
+    /// what it saves: lenet_c2's 16 channels ran at half the speed of the GEMM plan).
+    /// </summary>
     public static bool Fits(int outputChannels, int batch, int plane)
-        => MicroKernels.Avx512 && batch * plane >= ColumnsFor(outputChannels, batch, plane);
+        => MicroKernels.Avx512 && outputChannels >= MinimumOutputChannels && batch * plane >= ColumnsFor(outputChannels, batch, plane);
+
+    /// <summary>Output channels a direct GEMM needs at least (see <see cref="Fits"/>).</summary>
+    public const int MinimumOutputChannels = 32;
 
     private int PackedLength => _blocks * _taps * _rows;
 
