@@ -1138,7 +1138,7 @@ internal sealed class GemmPlan : IPlannedConvolution
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRow(ref float from, ref float to, int count, int step, float bias)
+    private static unsafe void CopyRow(ref float from, ref float to, int count, int step, float bias)
     {
         int j = 0;
         if (step == 1)
@@ -1168,6 +1168,23 @@ internal sealed class GemmPlan : IPlannedConvolution
         }
         else
         {
+            if (step == 2 && Avx512F.IsSupported)
+            {
+                // Every other column, 8 at a time: spread to the even lanes and stored under a mask, so that the odd
+                // columns (another stride phase's, maybe another thread's) are not written.
+                Vector512<int> spread = Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+                Vector512<float> even = Vector512.Create(-1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0).AsSingle();
+                Vector256<float> b = Vector256.Create(bias);
+                fixed (float* target = &to)
+                {
+                    for (; j <= count - 8; j += 8)
+                    {
+                        Vector512<float> values = (Vector256.LoadUnsafe(ref from, (nuint)j) + b).ToVector512Unsafe();
+                        Avx512F.MaskStore(target + (2 * j), even, Avx512F.PermuteVar16x32(values, spread));
+                    }
+                }
+            }
+
             for (; j < count; j++)
             {
                 Unsafe.Add(ref to, j * step) = Unsafe.Add(ref from, j) + bias;
