@@ -10,6 +10,278 @@ namespace TensorDsl.Kernels;
 public static partial class MicroKernels
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows24x1Avx512(ref float x, ref int taps, ref float b, nint ldb, int k, ref float c, int ldc, bool accumulate)
+    {
+        Vector512<float> c0_0 = default;
+        Vector512<float> c1_0 = default;
+        Vector512<float> c2_0 = default;
+        Vector512<float> c3_0 = default;
+        Vector512<float> c4_0 = default;
+        Vector512<float> c5_0 = default;
+        Vector512<float> c6_0 = default;
+        Vector512<float> c7_0 = default;
+        Vector512<float> c8_0 = default;
+        Vector512<float> c9_0 = default;
+        Vector512<float> c10_0 = default;
+        Vector512<float> c11_0 = default;
+        Vector512<float> c12_0 = default;
+        Vector512<float> c13_0 = default;
+        Vector512<float> c14_0 = default;
+        Vector512<float> c15_0 = default;
+        Vector512<float> c16_0 = default;
+        Vector512<float> c17_0 = default;
+        Vector512<float> c18_0 = default;
+        Vector512<float> c19_0 = default;
+        Vector512<float> c20_0 = default;
+        Vector512<float> c21_0 = default;
+        Vector512<float> c22_0 = default;
+        Vector512<float> c23_0 = default;
+        if (accumulate)
+        {
+            c0_0 = Vector512.LoadUnsafe(ref c, (nuint)((0 * ldc) + 0));
+            c1_0 = Vector512.LoadUnsafe(ref c, (nuint)((1 * ldc) + 0));
+            c2_0 = Vector512.LoadUnsafe(ref c, (nuint)((2 * ldc) + 0));
+            c3_0 = Vector512.LoadUnsafe(ref c, (nuint)((3 * ldc) + 0));
+            c4_0 = Vector512.LoadUnsafe(ref c, (nuint)((4 * ldc) + 0));
+            c5_0 = Vector512.LoadUnsafe(ref c, (nuint)((5 * ldc) + 0));
+            c6_0 = Vector512.LoadUnsafe(ref c, (nuint)((6 * ldc) + 0));
+            c7_0 = Vector512.LoadUnsafe(ref c, (nuint)((7 * ldc) + 0));
+            c8_0 = Vector512.LoadUnsafe(ref c, (nuint)((8 * ldc) + 0));
+            c9_0 = Vector512.LoadUnsafe(ref c, (nuint)((9 * ldc) + 0));
+            c10_0 = Vector512.LoadUnsafe(ref c, (nuint)((10 * ldc) + 0));
+            c11_0 = Vector512.LoadUnsafe(ref c, (nuint)((11 * ldc) + 0));
+            c12_0 = Vector512.LoadUnsafe(ref c, (nuint)((12 * ldc) + 0));
+            c13_0 = Vector512.LoadUnsafe(ref c, (nuint)((13 * ldc) + 0));
+            c14_0 = Vector512.LoadUnsafe(ref c, (nuint)((14 * ldc) + 0));
+            c15_0 = Vector512.LoadUnsafe(ref c, (nuint)((15 * ldc) + 0));
+            c16_0 = Vector512.LoadUnsafe(ref c, (nuint)((16 * ldc) + 0));
+            c17_0 = Vector512.LoadUnsafe(ref c, (nuint)((17 * ldc) + 0));
+            c18_0 = Vector512.LoadUnsafe(ref c, (nuint)((18 * ldc) + 0));
+            c19_0 = Vector512.LoadUnsafe(ref c, (nuint)((19 * ldc) + 0));
+            c20_0 = Vector512.LoadUnsafe(ref c, (nuint)((20 * ldc) + 0));
+            c21_0 = Vector512.LoadUnsafe(ref c, (nuint)((21 * ldc) + 0));
+            c22_0 = Vector512.LoadUnsafe(ref c, (nuint)((22 * ldc) + 0));
+            c23_0 = Vector512.LoadUnsafe(ref c, (nuint)((23 * ldc) + 0));
+        }
+
+        nint o0 = Unsafe.Add(ref taps, 0);
+        nint o1 = Unsafe.Add(ref taps, 1);
+        nint o2 = Unsafe.Add(ref taps, 2);
+        nint o3 = Unsafe.Add(ref taps, 3);
+        nint o4 = Unsafe.Add(ref taps, 4);
+        nint o5 = Unsafe.Add(ref taps, 5);
+        nint o6 = Unsafe.Add(ref taps, 6);
+        nint o7 = Unsafe.Add(ref taps, 7);
+        nint o8 = Unsafe.Add(ref taps, 8);
+        nint o9 = Unsafe.Add(ref taps, 9);
+        nint o10 = Unsafe.Add(ref taps, 10);
+        nint o11 = Unsafe.Add(ref taps, 11);
+        nint o12 = Unsafe.Add(ref taps, 12);
+        nint o13 = Unsafe.Add(ref taps, 13);
+        nint o14 = Unsafe.Add(ref taps, 14);
+        nint o15 = Unsafe.Add(ref taps, 15);
+        nint o16 = Unsafe.Add(ref taps, 16);
+        nint o17 = Unsafe.Add(ref taps, 17);
+        nint o18 = Unsafe.Add(ref taps, 18);
+        nint o19 = Unsafe.Add(ref taps, 19);
+        nint o20 = Unsafe.Add(ref taps, 20);
+        nint o21 = Unsafe.Add(ref taps, 21);
+        nint o22 = Unsafe.Add(ref taps, 22);
+        nint o23 = Unsafe.Add(ref taps, 23);
+        for (int i = 0; i < k; i++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, 0);
+            Vector512<float> w = Vector512.Create(Unsafe.Add(ref x, o0));
+            c0_0 = Avx512F.FusedMultiplyAdd(w, b0, c0_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o1));
+            c1_0 = Avx512F.FusedMultiplyAdd(w, b0, c1_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o2));
+            c2_0 = Avx512F.FusedMultiplyAdd(w, b0, c2_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o3));
+            c3_0 = Avx512F.FusedMultiplyAdd(w, b0, c3_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o4));
+            c4_0 = Avx512F.FusedMultiplyAdd(w, b0, c4_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o5));
+            c5_0 = Avx512F.FusedMultiplyAdd(w, b0, c5_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o6));
+            c6_0 = Avx512F.FusedMultiplyAdd(w, b0, c6_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o7));
+            c7_0 = Avx512F.FusedMultiplyAdd(w, b0, c7_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o8));
+            c8_0 = Avx512F.FusedMultiplyAdd(w, b0, c8_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o9));
+            c9_0 = Avx512F.FusedMultiplyAdd(w, b0, c9_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o10));
+            c10_0 = Avx512F.FusedMultiplyAdd(w, b0, c10_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o11));
+            c11_0 = Avx512F.FusedMultiplyAdd(w, b0, c11_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o12));
+            c12_0 = Avx512F.FusedMultiplyAdd(w, b0, c12_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o13));
+            c13_0 = Avx512F.FusedMultiplyAdd(w, b0, c13_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o14));
+            c14_0 = Avx512F.FusedMultiplyAdd(w, b0, c14_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o15));
+            c15_0 = Avx512F.FusedMultiplyAdd(w, b0, c15_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o16));
+            c16_0 = Avx512F.FusedMultiplyAdd(w, b0, c16_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o17));
+            c17_0 = Avx512F.FusedMultiplyAdd(w, b0, c17_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o18));
+            c18_0 = Avx512F.FusedMultiplyAdd(w, b0, c18_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o19));
+            c19_0 = Avx512F.FusedMultiplyAdd(w, b0, c19_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o20));
+            c20_0 = Avx512F.FusedMultiplyAdd(w, b0, c20_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o21));
+            c21_0 = Avx512F.FusedMultiplyAdd(w, b0, c21_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o22));
+            c22_0 = Avx512F.FusedMultiplyAdd(w, b0, c22_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o23));
+            c23_0 = Avx512F.FusedMultiplyAdd(w, b0, c23_0);
+            x = ref Unsafe.Add(ref x, 1);
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        c0_0.StoreUnsafe(ref c, (nuint)((0 * ldc) + 0));
+        c1_0.StoreUnsafe(ref c, (nuint)((1 * ldc) + 0));
+        c2_0.StoreUnsafe(ref c, (nuint)((2 * ldc) + 0));
+        c3_0.StoreUnsafe(ref c, (nuint)((3 * ldc) + 0));
+        c4_0.StoreUnsafe(ref c, (nuint)((4 * ldc) + 0));
+        c5_0.StoreUnsafe(ref c, (nuint)((5 * ldc) + 0));
+        c6_0.StoreUnsafe(ref c, (nuint)((6 * ldc) + 0));
+        c7_0.StoreUnsafe(ref c, (nuint)((7 * ldc) + 0));
+        c8_0.StoreUnsafe(ref c, (nuint)((8 * ldc) + 0));
+        c9_0.StoreUnsafe(ref c, (nuint)((9 * ldc) + 0));
+        c10_0.StoreUnsafe(ref c, (nuint)((10 * ldc) + 0));
+        c11_0.StoreUnsafe(ref c, (nuint)((11 * ldc) + 0));
+        c12_0.StoreUnsafe(ref c, (nuint)((12 * ldc) + 0));
+        c13_0.StoreUnsafe(ref c, (nuint)((13 * ldc) + 0));
+        c14_0.StoreUnsafe(ref c, (nuint)((14 * ldc) + 0));
+        c15_0.StoreUnsafe(ref c, (nuint)((15 * ldc) + 0));
+        c16_0.StoreUnsafe(ref c, (nuint)((16 * ldc) + 0));
+        c17_0.StoreUnsafe(ref c, (nuint)((17 * ldc) + 0));
+        c18_0.StoreUnsafe(ref c, (nuint)((18 * ldc) + 0));
+        c19_0.StoreUnsafe(ref c, (nuint)((19 * ldc) + 0));
+        c20_0.StoreUnsafe(ref c, (nuint)((20 * ldc) + 0));
+        c21_0.StoreUnsafe(ref c, (nuint)((21 * ldc) + 0));
+        c22_0.StoreUnsafe(ref c, (nuint)((22 * ldc) + 0));
+        c23_0.StoreUnsafe(ref c, (nuint)((23 * ldc) + 0));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows16x1Avx512(ref float x, ref int taps, ref float b, nint ldb, int k, ref float c, int ldc, bool accumulate)
+    {
+        Vector512<float> c0_0 = default;
+        Vector512<float> c1_0 = default;
+        Vector512<float> c2_0 = default;
+        Vector512<float> c3_0 = default;
+        Vector512<float> c4_0 = default;
+        Vector512<float> c5_0 = default;
+        Vector512<float> c6_0 = default;
+        Vector512<float> c7_0 = default;
+        Vector512<float> c8_0 = default;
+        Vector512<float> c9_0 = default;
+        Vector512<float> c10_0 = default;
+        Vector512<float> c11_0 = default;
+        Vector512<float> c12_0 = default;
+        Vector512<float> c13_0 = default;
+        Vector512<float> c14_0 = default;
+        Vector512<float> c15_0 = default;
+        if (accumulate)
+        {
+            c0_0 = Vector512.LoadUnsafe(ref c, (nuint)((0 * ldc) + 0));
+            c1_0 = Vector512.LoadUnsafe(ref c, (nuint)((1 * ldc) + 0));
+            c2_0 = Vector512.LoadUnsafe(ref c, (nuint)((2 * ldc) + 0));
+            c3_0 = Vector512.LoadUnsafe(ref c, (nuint)((3 * ldc) + 0));
+            c4_0 = Vector512.LoadUnsafe(ref c, (nuint)((4 * ldc) + 0));
+            c5_0 = Vector512.LoadUnsafe(ref c, (nuint)((5 * ldc) + 0));
+            c6_0 = Vector512.LoadUnsafe(ref c, (nuint)((6 * ldc) + 0));
+            c7_0 = Vector512.LoadUnsafe(ref c, (nuint)((7 * ldc) + 0));
+            c8_0 = Vector512.LoadUnsafe(ref c, (nuint)((8 * ldc) + 0));
+            c9_0 = Vector512.LoadUnsafe(ref c, (nuint)((9 * ldc) + 0));
+            c10_0 = Vector512.LoadUnsafe(ref c, (nuint)((10 * ldc) + 0));
+            c11_0 = Vector512.LoadUnsafe(ref c, (nuint)((11 * ldc) + 0));
+            c12_0 = Vector512.LoadUnsafe(ref c, (nuint)((12 * ldc) + 0));
+            c13_0 = Vector512.LoadUnsafe(ref c, (nuint)((13 * ldc) + 0));
+            c14_0 = Vector512.LoadUnsafe(ref c, (nuint)((14 * ldc) + 0));
+            c15_0 = Vector512.LoadUnsafe(ref c, (nuint)((15 * ldc) + 0));
+        }
+
+        nint o0 = Unsafe.Add(ref taps, 0);
+        nint o1 = Unsafe.Add(ref taps, 1);
+        nint o2 = Unsafe.Add(ref taps, 2);
+        nint o3 = Unsafe.Add(ref taps, 3);
+        nint o4 = Unsafe.Add(ref taps, 4);
+        nint o5 = Unsafe.Add(ref taps, 5);
+        nint o6 = Unsafe.Add(ref taps, 6);
+        nint o7 = Unsafe.Add(ref taps, 7);
+        nint o8 = Unsafe.Add(ref taps, 8);
+        nint o9 = Unsafe.Add(ref taps, 9);
+        nint o10 = Unsafe.Add(ref taps, 10);
+        nint o11 = Unsafe.Add(ref taps, 11);
+        nint o12 = Unsafe.Add(ref taps, 12);
+        nint o13 = Unsafe.Add(ref taps, 13);
+        nint o14 = Unsafe.Add(ref taps, 14);
+        nint o15 = Unsafe.Add(ref taps, 15);
+        for (int i = 0; i < k; i++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, 0);
+            Vector512<float> w = Vector512.Create(Unsafe.Add(ref x, o0));
+            c0_0 = Avx512F.FusedMultiplyAdd(w, b0, c0_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o1));
+            c1_0 = Avx512F.FusedMultiplyAdd(w, b0, c1_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o2));
+            c2_0 = Avx512F.FusedMultiplyAdd(w, b0, c2_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o3));
+            c3_0 = Avx512F.FusedMultiplyAdd(w, b0, c3_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o4));
+            c4_0 = Avx512F.FusedMultiplyAdd(w, b0, c4_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o5));
+            c5_0 = Avx512F.FusedMultiplyAdd(w, b0, c5_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o6));
+            c6_0 = Avx512F.FusedMultiplyAdd(w, b0, c6_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o7));
+            c7_0 = Avx512F.FusedMultiplyAdd(w, b0, c7_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o8));
+            c8_0 = Avx512F.FusedMultiplyAdd(w, b0, c8_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o9));
+            c9_0 = Avx512F.FusedMultiplyAdd(w, b0, c9_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o10));
+            c10_0 = Avx512F.FusedMultiplyAdd(w, b0, c10_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o11));
+            c11_0 = Avx512F.FusedMultiplyAdd(w, b0, c11_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o12));
+            c12_0 = Avx512F.FusedMultiplyAdd(w, b0, c12_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o13));
+            c13_0 = Avx512F.FusedMultiplyAdd(w, b0, c13_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o14));
+            c14_0 = Avx512F.FusedMultiplyAdd(w, b0, c14_0);
+            w = Vector512.Create(Unsafe.Add(ref x, o15));
+            c15_0 = Avx512F.FusedMultiplyAdd(w, b0, c15_0);
+            x = ref Unsafe.Add(ref x, 1);
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        c0_0.StoreUnsafe(ref c, (nuint)((0 * ldc) + 0));
+        c1_0.StoreUnsafe(ref c, (nuint)((1 * ldc) + 0));
+        c2_0.StoreUnsafe(ref c, (nuint)((2 * ldc) + 0));
+        c3_0.StoreUnsafe(ref c, (nuint)((3 * ldc) + 0));
+        c4_0.StoreUnsafe(ref c, (nuint)((4 * ldc) + 0));
+        c5_0.StoreUnsafe(ref c, (nuint)((5 * ldc) + 0));
+        c6_0.StoreUnsafe(ref c, (nuint)((6 * ldc) + 0));
+        c7_0.StoreUnsafe(ref c, (nuint)((7 * ldc) + 0));
+        c8_0.StoreUnsafe(ref c, (nuint)((8 * ldc) + 0));
+        c9_0.StoreUnsafe(ref c, (nuint)((9 * ldc) + 0));
+        c10_0.StoreUnsafe(ref c, (nuint)((10 * ldc) + 0));
+        c11_0.StoreUnsafe(ref c, (nuint)((11 * ldc) + 0));
+        c12_0.StoreUnsafe(ref c, (nuint)((12 * ldc) + 0));
+        c13_0.StoreUnsafe(ref c, (nuint)((13 * ldc) + 0));
+        c14_0.StoreUnsafe(ref c, (nuint)((14 * ldc) + 0));
+        c15_0.StoreUnsafe(ref c, (nuint)((15 * ldc) + 0));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows12x2Avx512(ref float x, ref int taps, ref float b, nint ldb, int k, ref float c, int ldc, bool accumulate)
     {
         Vector512<float> c0_0 = default, c0_1 = default;

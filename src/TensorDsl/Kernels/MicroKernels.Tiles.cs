@@ -29,20 +29,14 @@ public static partial class MicroKernels
 
     /// <summary>
     /// The wide tile rows for <paramref name="channels"/> output channels over <paramref name="positions"/> positions: least
-    /// padded work, weighted towards more rows (fewer bytes of B per FMA); at most <paramref name="maxRows"/> rows (the
-    /// weight-gradient tiles go up to 12).
+    /// padded work, weighted towards more rows (fewer bytes of B per FMA).
     /// </summary>
-    public static int WideRowsFor(int channels, int positions, int maxRows = 24)
+    public static int WideRowsFor(int channels, int positions)
     {
         int best = 12;
         double bestCost = double.MaxValue;
         foreach (int rows in s_wideRows)
         {
-            if (rows > maxRows)
-            {
-                continue;
-            }
-
             int columns = WideColumnsFor(rows);
             double work = (double)((channels + rows - 1) / rows * rows) * ((positions + columns - 1) / columns * columns);
             // One vector of positions per row (24 and 16 rows) is bound by the broadcasts: about 3/4 of the speed.
@@ -59,13 +53,14 @@ public static partial class MicroKernels
 
     /// <summary>
     /// The rows of the AVX-512 weight-gradient tiles (<see cref="RowsTile"/>) and of the stacked direct GEMMs for
-    /// <paramref name="rows"/> broadcast rows × <paramref name="columns"/> vector columns: as <see cref="WideRowsFor"/> up
-    /// to 12 rows, but 6 × 64 rather than 12 × 32 when that pads no more: half the broadcasts per FMA, measured 5–12 %
-    /// faster on the 3×3 suite layers' weight gradients and about 10 % on pointwise_1x1's forward.
+    /// <paramref name="rows"/> broadcast rows × <paramref name="columns"/> vector columns: as <see cref="WideRowsFor"/>
+    /// (16 and 24 rows for 16 columns or fewer: lenet_c2's 16 output channels), but 6 × 64 rather than 12 × 32 when that
+    /// pads no more: half the broadcasts per FMA, measured 5–12 % faster on the 3×3 suite layers' weight gradients and
+    /// about 10 % on pointwise_1x1's forward.
     /// </summary>
     public static int RowsTileRowsFor(int rows, int columns)
     {
-        int best = WideRowsFor(rows, columns, maxRows: 12);
+        int best = WideRowsFor(rows, columns);
         bool sixPadsNoMore = (long)RoundUp(rows, 6) * RoundUp(columns, 64) <= (long)RoundUp(rows, 12) * RoundUp(columns, 32);
         return best == 12 && sixPadsNoMore ? 6 : best;
 
@@ -85,6 +80,8 @@ public static partial class MicroKernels
 
         switch (rows)
         {
+            case 24: Rows24x1Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+            case 16: Rows16x1Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
             case 12: Rows12x2Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
             case 8: Rows8x3Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
             case 6: Rows6x4Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
