@@ -179,13 +179,13 @@ public sealed class ConvolutionKernel : IPreparedGradient
         if (wide && kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padHeight == 0 && padWidth == 0)
         {
             int plane = imageHeight * imageWidth;
-            if (DirectGemmPlan.Fits(gridChannels, batch, plane))
+            if (DirectGemmPlan.Fits(gridChannels, batch, plane) && WindowPacker.Handles(batch, imageHeight, imageWidth, 1, 1, 1, DirectGemmPlan.ColumnsFor(gridChannels, batch, plane)))
             {
                 var packer = new WindowPacker(batch, imageChannels, imageHeight, imageWidth, 1, 1, 0, 0, 1, 1, imageHeight, imageWidth, DirectGemmPlan.ColumnsFor(gridChannels, batch, plane));
                 _directCorrelate = new DirectGemmPlan(packer, batch, gridChannels, plane, weightIndex, imageChannels);
             }
 
-            if (DirectGemmPlan.Fits(imageChannels, batch, plane))
+            if (DirectGemmPlan.Fits(imageChannels, batch, plane) && WindowPacker.Handles(batch, imageHeight, imageWidth, 1, 1, 1, DirectGemmPlan.ColumnsFor(imageChannels, batch, plane)))
             {
                 int[] channelWeights = new int[gridChannels];
                 for (int gc = 0; gc < gridChannels; gc++)
@@ -197,7 +197,8 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 _directScatter = new DirectGemmPlan(packer, batch, imageChannels, plane, channelWeights, 1);
             }
         }
-        else if (wide && (strideHeight > 1 || strideWidth > 1) && WindowPacker.Handles(strideWidth) && DirectGemmPlan.Fits(gridChannels, batch, gridHeight * gridWidth))
+        else if (wide && (strideHeight > 1 || strideWidth > 1) && DirectGemmPlan.Fits(gridChannels, batch, gridHeight * gridWidth)
+            && WindowPacker.Handles(batch, gridHeight, gridWidth, kernelHeight, kernelWidth, strideWidth, DirectGemmPlan.ColumnsFor(gridChannels, batch, gridHeight * gridWidth)))
         {
             int plane = gridHeight * gridWidth;
             var packer = new WindowPacker(batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridHeight, gridWidth, DirectGemmPlan.ColumnsFor(gridChannels, batch, plane));

@@ -240,7 +240,7 @@ internal sealed class WindowPacker
         _columns = columns;
         int plane = outputHeight * outputWidth;
         int positions = batch * plane;
-        int period = (int)Math.Min(positions, (long)plane / Gcd(plane, columns) * columns);
+        int period = Period(batch, plane, columns);
         _periodStrips = period / columns;
         _periodImages = period / plane;
         _lastStrip = ((positions + columns - 1) / columns) - 1;
@@ -337,7 +337,6 @@ internal sealed class WindowPacker
             _segments[i] = new Segment(source[i], (short)target[i], lanes[3 * i], lanes[(3 * i) + 1], lanes[(3 * i) + 2] != 0);
         }
 
-        static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
     }
 
     /// <summary>
@@ -346,8 +345,23 @@ internal sealed class WindowPacker
     /// </summary>
     public static int StripLength(int kb, int columns) => (kb * columns) + 16;
 
-    /// <summary>Whether the packer handles this stride (the loads cover 16 positions with one or two vectors).</summary>
-    public static bool Handles(int strideWidth) => strideWidth is 1 or 2;
+    /// <summary>
+    /// Whether the packer handles this window: a stride of 1 or 2 along the rows (the loads cover 16 positions with one or
+    /// two vectors), and a segment table of at most <see cref="MaximumTableRows"/> (strip, tap) rows (a plane whose size
+    /// shares few factors with the strip width repeats only after many strips).
+    /// </summary>
+    public static bool Handles(int batch, int outputHeight, int outputWidth, int kernelHeight, int kernelWidth, int strideWidth, int columns)
+        => strideWidth is 1 or 2
+            && ((long)(Period(batch, outputHeight * outputWidth, columns) / columns) + 1) * kernelHeight * kernelWidth <= MaximumTableRows;
+
+    /// <summary>(strip, tap) rows a segment table may have: about 2–4 segments of 12 bytes each per row.</summary>
+    private const long MaximumTableRows = 1 << 18;
+
+    /// <summary>Positions after which strips and images line up again: lcm(plane, strip width), at most the batch's.</summary>
+    private static int Period(int batch, int plane, int columns)
+        => (int)Math.Min((long)batch * plane, (long)plane / Gcd(plane, columns) * columns);
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
     /// <summary>
     /// Writes taps k0 … k0 + kb − 1 (in (c, kh, kw) order) of strips s0 … s1 − 1 to <paramref name="panel"/>: per strip
