@@ -22,7 +22,7 @@ internal sealed class DirectGemmPlan
     /// <summary>Floats of packed B per strip and reduction block: 32 KiB, within L1 beside a block of weights.</summary>
     private const int BlockFloats = 8192;
 
-    /// <summary>Floats of packed B one task's strips may take per reduction block: about half of a 1 MiB L2.</summary>
+    /// <summary>Floats of packed B one chunk of strips may take per reduction block: about half of a 1 MiB L2.</summary>
     private const int TaskFloats = 128 * 1024;
 
     /// <summary>
@@ -35,7 +35,7 @@ internal sealed class DirectGemmPlan
     private readonly int _outputChannels, _plane, _positions, _weightStride;
     private readonly int[] _weightIndex;
     private readonly int _rows, _columns, _blocks, _blockTaps, _taps;
-    private readonly int _stripsPerTask, _tasks, _strips;
+    private readonly int _stripsPerTask, _tasks, _strips, _chunkStrips;
     private readonly int[] _sequence;
 
     /// <param name="packer">Packs the im2col rows of the input's windows, for strips of <see cref="ColumnsFor"/> positions.</param>
@@ -64,9 +64,11 @@ internal sealed class DirectGemmPlan
             _sequence[k] = k * _columns;
         }
 
-        // Tasks: even runs of strips, as many as wanted for the threads, each small enough for L2.
-        int fitL2 = Math.Clamp(TaskFloats / (_blockTaps * _columns), 1, 256);
-        _tasks = Math.Max((_strips + fitL2 - 1) / fitL2, Math.Min(MinimumTasks, _strips));
+        // Tasks: even runs of strips, as many as wanted for the threads. A thread takes its consecutive tasks' strips
+        // together, in chunks as large as L2 holds packed, so that each block of weights streams past once per chunk
+        // rather than once per task.
+        _chunkStrips = Math.Clamp(TaskFloats / (_blockTaps * _columns), 1, 256);
+        _tasks = Math.Max((_strips + _chunkStrips - 1) / _chunkStrips, Math.Min(MinimumTasks, _strips));
         _stripsPerTask = (_strips + _tasks - 1) / _tasks;
         _tasks = (_strips + _stripsPerTask - 1) / _stripsPerTask;
     }
@@ -111,16 +113,17 @@ internal sealed class DirectGemmPlan
     {
         int rows = _rows, columns = _columns, taps = _taps, plane = _plane;
         int lastRows = _outputChannels - ((_blocks - 1) * rows);
-        float[] spare = Workspace.Tile(_blocks * _stripsPerTask * rows * columns);
+        float[] spare = Workspace.Tile(_blocks * _chunkStrips * rows * columns);
         ref float spareTiles = ref MemoryMarshal.GetArrayDataReference(spare);
         ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
         ref float target = ref MemoryMarshal.GetReference(output);
         ref int sequence = ref MemoryMarshal.GetArrayDataReference(_sequence);
-        float[] panelArray = Workspace.Aligned(_stripsPerTask * WindowPacker.StripLength(_blockTaps, columns), out int panelStart);
+        float[] panelArray = Workspace.Aligned(_chunkStrips * WindowPacker.StripLength(_blockTaps, columns), out int panelStart);
         ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(panelArray), panelStart);
-        for (int task = begin; task < end; task++)
+        int stop = Math.Min(_strips, end * _stripsPerTask);
+        for (int s0 = begin * _stripsPerTask; s0 < stop; s0 += _chunkStrips)
         {
-            int s0 = task * _stripsPerTask, s1 = Math.Min(_strips, s0 + _stripsPerTask);
+            int s1 = Math.Min(stop, s0 + _chunkStrips);
             int k0 = 0;
             do
             {
@@ -138,7 +141,7 @@ internal sealed class DirectGemmPlan
                         int n = g0 / plane, p0 = g0 - (n * plane);
                         bool spared = blockRows < rows || g0 < g || p0 + columns > plane;
                         ref float c = ref spared
-                            ? ref Unsafe.Add(ref spareTiles, ((block * _stripsPerTask) + strip - s0) * rows * columns)
+                            ? ref Unsafe.Add(ref spareTiles, ((block * _chunkStrips) + strip - s0) * rows * columns)
                             : ref Unsafe.Add(ref target, (((n * _outputChannels) + (block * rows)) * plane) + p0);
                         int ldc = spared ? columns : plane;
                         MicroKernels.GemmTiles(rows, true, ref a, ref Unsafe.Add(ref panel, (strip - s0) * WindowPacker.StripLength(kb, columns)), ref sequence, kb, ref c, ldc, k0 > 0, 1);
