@@ -173,9 +173,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
         _scatter = new GemmPlan(_gridTransform, imageChannels, imageHeight, imageWidth, _kernelArea, phases, batch, Math.Max(1, tiling.ScatterRows), tiling.ScatterTileRows, tiling.ScatterBlockChannels, tiling.ScatterWeightsInner, wide);
 
-        // On AVX-512, GEMMs whose positions are exactly the output plane store their tiles straight into the output:
-        // 1×1 windows without stride or padding read the input's planes (both directions); strided correlations pack
-        // their windows straight from the input (WindowPacker): no transformed copy, no dropped columns.
+        // On AVX-512 (and from 32 output channels), one GEMM over the batch's stacked output positions, packed straight
+        // from the NCHW input and stored straight into the NCHW output (DirectGemmPlan): 1×1 windows without stride or
+        // padding in both directions, strided correlations forward. No transformed copy, no dropped columns.
         if (wide && kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padHeight == 0 && padWidth == 0)
         {
             int plane = imageHeight * imageWidth;
