@@ -397,101 +397,50 @@ public sealed class ConvolutionKernel : IPreparedGradient
         int valid = Math.Clamp(_gridChannels - gc0, 0, width);
         ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (n * _gradientLength * _gradientChannelsPadded) + gc0);
         ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
-        bool blocks16 = width == TransposeChannels && Avx512F.IsSupported;
-        if (blocks16 && _gridWidth == colsQ)
+        int q = 0;
+        if (width == TransposeChannels && Avx512F.IsSupported)
         {
-            // No dropped columns: the plane's positions are the target's rows, 16 at a time whatever the row width.
-            int q = 0;
-            for (; q + 16 <= plane; q += 16)
-            {
-                Transpose.Block16(ref Unsafe.Add(ref planes, q), plane, valid, ref Unsafe.Add(ref target, q * _gradientChannelsPadded), _gradientChannelsPadded);
-            }
-
-            for (; q < plane; q++)
-            {
-                ref float row = ref Unsafe.Add(ref target, q * _gradientChannelsPadded);
-                for (int c = 0; c < width; c++)
-                {
-                    Unsafe.Add(ref row, c) = c < valid ? Unsafe.Add(ref planes, (c * plane) + q) : 0f;
-                }
-            }
-
-            return;
-        }
-
-        if (blocks16 && _gridWidth < 16)
-        {
-            // Rows narrower than a block: 16 consecutive positions of the plane at a time (across rows), transposed
-            // through a scratch block into their rows of the target; the dropped columns zeroed.
+            // 16 consecutive plane positions × 16 channels at a time, transposed in registers: straight into the target
+            // when their rows there are consecutive (one grid row, or no dropped columns), else through a scratch block.
             Span<float> block = stackalloc float[16 * TransposeChannels];
             ref float scratch = ref MemoryMarshal.GetReference(block);
-            int q = 0;
             for (; q + 16 <= plane; q += 16)
             {
-                Transpose.Block16(ref Unsafe.Add(ref planes, q), plane, valid, ref scratch, TransposeChannels);
-                for (int i = 0; i < 16; i++)
+                ref float first = ref Unsafe.Add(ref target, TargetRow(q) * _gradientChannelsPadded);
+                if (colsQ == _gridWidth || (q / _gridWidth) == ((q + 15) / _gridWidth))
                 {
-                    int position = ((q + i) / _gridWidth * colsQ) + ((q + i) % _gridWidth);
-                    Vector512.LoadUnsafe(ref scratch, (nuint)(i * TransposeChannels)).StoreUnsafe(ref Unsafe.Add(ref target, position * _gradientChannelsPadded));
-                }
-            }
-
-            for (; q < plane; q++)
-            {
-                ref float row = ref Unsafe.Add(ref target, ((q / _gridWidth * colsQ) + (q % _gridWidth)) * _gradientChannelsPadded);
-                for (int c = 0; c < width; c++)
-                {
-                    Unsafe.Add(ref row, c) = c < valid ? Unsafe.Add(ref planes, (c * plane) + q) : 0f;
-                }
-            }
-
-            for (int oh = 0; oh < _gridHeight; oh++)
-            {
-                for (int ow = _gridWidth; ow < colsQ; ow++)
-                {
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded), width).Clear();
-                }
-            }
-
-            return;
-        }
-
-        for (int oh = 0; oh < _gridHeight; oh++)
-        {
-            int ow = 0;
-            if (blocks16)
-            {
-                // 16 positions × 16 channels at a time, transposed in registers.
-                for (; ow + 16 <= _gridWidth; ow += 16)
-                {
-                    Transpose.Block16(
-                        ref Unsafe.Add(ref planes, (oh * _gridWidth) + ow), plane, valid,
-                        ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded), _gradientChannelsPadded);
-                }
-            }
-
-            for (; ow < colsQ; ow++)
-            {
-                ref float row = ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded);
-                if (ow >= _gridWidth)
-                {
-                    MemoryMarshal.CreateSpan(ref row, width).Clear();
+                    Transpose.Block16(ref Unsafe.Add(ref planes, q), plane, valid, ref first, _gradientChannelsPadded);
                     continue;
                 }
 
-                int from = (oh * _gridWidth) + ow;
-                int c = 0;
-                for (; c < valid; c++)
+                Transpose.Block16(ref Unsafe.Add(ref planes, q), plane, valid, ref scratch, TransposeChannels);
+                for (int i = 0; i < 16; i++)
                 {
-                    Unsafe.Add(ref row, c) = Unsafe.Add(ref planes, (c * plane) + from);
-                }
-
-                for (; c < width; c++)
-                {
-                    Unsafe.Add(ref row, c) = 0f;
+                    Vector512.LoadUnsafe(ref scratch, (nuint)(i * TransposeChannels)).StoreUnsafe(ref Unsafe.Add(ref target, TargetRow(q + i) * _gradientChannelsPadded));
                 }
             }
         }
+
+        for (; q < plane; q++)
+        {
+            ref float row = ref Unsafe.Add(ref target, TargetRow(q) * _gradientChannelsPadded);
+            for (int c = 0; c < width; c++)
+            {
+                Unsafe.Add(ref row, c) = c < valid ? Unsafe.Add(ref planes, (c * plane) + q) : 0f;
+            }
+        }
+
+        // The dropped columns' rows: zero.
+        for (int oh = 0; oh < _gridHeight; oh++)
+        {
+            for (int ow = _gridWidth; ow < colsQ; ow++)
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded), width).Clear();
+            }
+        }
+
+        // The target row of plane position p = oh·W + ow: oh·Wq + ow.
+        int TargetRow(int p) => (p / _gridWidth * colsQ) + (p % _gridWidth);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
