@@ -178,31 +178,19 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // padding in both directions, strided correlations forward. No transformed copy, no dropped columns.
         if (wide && kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padHeight == 0 && padWidth == 0)
         {
-            int plane = imageHeight * imageWidth;
-            if (DirectGemmPlan.Fits(gridChannels, batch, plane) && WindowPacker.Handles(batch, imageHeight, imageWidth, 1, 1, 1, DirectGemmPlan.ColumnsFor(gridChannels, batch, plane)))
+            int[] channelWeights = new int[gridChannels];
+            for (int gc = 0; gc < gridChannels; gc++)
             {
-                var packer = new WindowPacker(batch, imageChannels, imageHeight, imageWidth, 1, 1, 0, 0, 1, 1, imageHeight, imageWidth, DirectGemmPlan.ColumnsFor(gridChannels, batch, plane));
-                _directCorrelate = new DirectGemmPlan(packer, batch, gridChannels, plane, weightIndex, imageChannels);
+                channelWeights[gc] = gc * imageChannels;
             }
 
-            if (DirectGemmPlan.Fits(imageChannels, batch, plane) && WindowPacker.Handles(batch, imageHeight, imageWidth, 1, 1, 1, DirectGemmPlan.ColumnsFor(imageChannels, batch, plane)))
-            {
-                int[] channelWeights = new int[gridChannels];
-                for (int gc = 0; gc < gridChannels; gc++)
-                {
-                    channelWeights[gc] = gc * imageChannels;
-                }
-
-                var packer = new WindowPacker(batch, gridChannels, imageHeight, imageWidth, 1, 1, 0, 0, 1, 1, imageHeight, imageWidth, DirectGemmPlan.ColumnsFor(imageChannels, batch, plane));
-                _directScatter = new DirectGemmPlan(packer, batch, imageChannels, plane, channelWeights, 1);
-            }
+            _directCorrelate = DirectGemmPlan.TryCreate(batch, imageChannels, imageHeight, imageWidth, 1, 1, 0, 0, 1, 1, gridChannels, gridHeight, gridWidth, weightIndex, imageChannels);
+            _directScatter = DirectGemmPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, 1, 1, 0, 0, 1, 1, imageChannels, imageHeight, imageWidth, channelWeights, 1);
         }
-        else if (wide && (strideHeight > 1 || strideWidth > 1) && DirectGemmPlan.Fits(gridChannels, batch, gridHeight * gridWidth)
-            && WindowPacker.Handles(batch, gridHeight, gridWidth, kernelHeight, kernelWidth, strideWidth, DirectGemmPlan.ColumnsFor(gridChannels, batch, gridHeight * gridWidth)))
+        else if (wide && (strideHeight > 1 || strideWidth > 1))
         {
-            int plane = gridHeight * gridWidth;
-            var packer = new WindowPacker(batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridHeight, gridWidth, DirectGemmPlan.ColumnsFor(gridChannels, batch, plane));
-            _directCorrelate = new DirectGemmPlan(packer, batch, gridChannels, plane, weightIndex, imageChannels * _kernelArea);
+            _directCorrelate = DirectGemmPlan.TryCreate(
+                batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, imageChannels * _kernelArea);
         }
 
         // 3×3 stride-1 windows on AVX-512: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation
@@ -799,7 +787,6 @@ internal sealed class GemmPlan : IPlannedConvolution
         }
 
         _tileRows = _wide ? MicroKernels.WideRowsFor(outputChannels, maxPositions) : tileRows is 1 or 2 or 3 or 4 or 6 ? tileRows : 6;
-        
         _tileColumns = _wide ? MicroKernels.WideColumnsFor(_tileRows) : MicroKernels.ColumnsFor(_tileRows);
         _blockChannels = Math.Max(1, blockChannels);
         _weightsInner = weightsInner;

@@ -38,13 +38,7 @@ internal sealed class DirectGemmPlan
     private readonly int _stripsPerTask, _tasks, _strips, _chunkStrips;
     private readonly int[] _sequence;
 
-    /// <param name="packer">Packs the im2col rows of the input's windows, for strips of <see cref="ColumnsFor"/> positions.</param>
-    /// <param name="batch">Images.</param>
-    /// <param name="outputChannels">Channels of the output: the GEMM's rows.</param>
-    /// <param name="plane">Positions of one output image.</param>
-    /// <param name="weightIndex">Per tap (in the packer's (c, kh, kw) order), its weight within one output channel's filter.</param>
-    /// <param name="weightStride">Floats from one output channel's filter to the next.</param>
-    public DirectGemmPlan(WindowPacker packer, int batch, int outputChannels, int plane, int[] weightIndex, int weightStride)
+    private DirectGemmPlan(WindowPacker packer, int batch, int outputChannels, int plane, int[] weightIndex, int weightStride)
     {
         _packer = packer;
         _outputChannels = outputChannels;
@@ -53,7 +47,7 @@ internal sealed class DirectGemmPlan
         _weightIndex = weightIndex;
         _weightStride = weightStride;
         _taps = weightIndex.Length;
-        _rows = RowsFor(outputChannels, batch, plane);
+        _rows = MicroKernels.RowsTileRowsFor(outputChannels, _positions);
         _columns = MicroKernels.WideColumnsFor(_rows);
         _blocks = (outputChannels + _rows - 1) / _rows;
         _blockTaps = Math.Min(_taps, Math.Max(1, BlockFloats / _columns));
@@ -74,24 +68,33 @@ internal sealed class DirectGemmPlan
     }
 
     /// <summary>
-    /// The tile rows for <paramref name="outputChannels"/> channels over a batch's stacked positions: the weight-gradient
-    /// tiles' rule (6 × 64 rather than 12 × 32 when that pads no more: half the broadcasts per FMA, measured about 10 %
-    /// faster on pointwise_1x1's forward, best of five alternating runs).
-    /// </summary>
-    public static int RowsFor(int outputChannels, int batch, int plane) => MicroKernels.RowsTileRowsFor(outputChannels, batch * plane);
-
-    /// <summary>The strip width (positions per tile) the packer must be built for.</summary>
-    public static int ColumnsFor(int outputChannels, int batch, int plane) => MicroKernels.WideColumnsFor(RowsFor(outputChannels, batch, plane));
-
-    /// <summary>
-    /// Whether the direct GEMM pays: AVX-512 tiles, at least one whole tile of positions, and at least
+    /// Plans the correlation of an NCHW input (N×C×H×W) with a window (stride, padding, kernel) into an output of
+    /// <paramref name="outputChannels"/> × OH × OW as a direct GEMM; null where it does not pay or the packer cannot take
+    /// the window: it needs the AVX-512 tiles, at least one whole tile of positions, and at least
     /// <see cref="MinimumOutputChannels"/> output channels to share each packed element (with fewer, packing outweighs
-    /// what it saves: lenet_c2's 16 channels ran at half the speed of the GEMM plan).
+    /// what it saves: lenet_c2's 16 channels ran at half the speed of the GEMM plan). <c>weightIndex</c> gives per tap, in
+    /// (c, kh, kw) order, its weight within one output channel's filter; filters are <c>weightStride</c> floats apart.
     /// </summary>
-    public static bool Fits(int outputChannels, int batch, int plane)
-        => MicroKernels.Avx512 && outputChannels >= MinimumOutputChannels && batch * plane >= ColumnsFor(outputChannels, batch, plane);
+    public static DirectGemmPlan? TryCreate(
+        int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
+        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex, int weightStride)
+    {
+        int plane = outputHeight * outputWidth;
 
-    /// <summary>Output channels a direct GEMM needs at least (see <see cref="Fits"/>).</summary>
+        // The tile rows by the weight-gradient tiles' rule: 6 × 64 rather than 12 × 32 when that pads no more (half the
+        // broadcasts per FMA, measured about 10 % faster on pointwise_1x1's forward, best of five alternating runs).
+        int columns = MicroKernels.WideColumnsFor(MicroKernels.RowsTileRowsFor(outputChannels, batch * plane));
+        if (!MicroKernels.Avx512 || outputChannels < MinimumOutputChannels || batch * plane < columns
+            || !WindowPacker.Handles(batch, outputHeight, outputWidth, kernelHeight, kernelWidth, strideWidth, columns))
+        {
+            return null;
+        }
+
+        var packer = new WindowPacker(batch, channels, height, width, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, outputHeight, outputWidth, columns);
+        return new DirectGemmPlan(packer, batch, outputChannels, plane, weightIndex, weightStride);
+    }
+
+    /// <summary>Output channels a direct GEMM needs at least (see <see cref="TryCreate"/>).</summary>
     public const int MinimumOutputChannels = 32;
 
     private int PackedLength => _blocks * _taps * _rows;
