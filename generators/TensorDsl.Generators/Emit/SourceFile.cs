@@ -9,10 +9,6 @@ internal static class SourceFile
 {
     public const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"TensorDsl.Generators\", \"1.0.0\")]";
 
-    /// <summary>
-    /// Writes a whole file for one declaring type: <paramref name="members"/> goes inside the type,
-    /// <paramref name="fileTypes"/> (file-local helper types) after it in the same namespace.
-    /// </summary>
     /// <summary>Every operator's members, written by <paramref name="emit"/>, one blank line apart.</summary>
     public static string Members(IReadOnlyList<OperatorSpec> specs, System.Action<OperatorSpec, IndentedWriter> emit)
     {
@@ -30,6 +26,10 @@ internal static class SourceFile
         return members.ToString();
     }
 
+    /// <summary>
+    /// Writes a whole file for one declaring type: <paramref name="members"/> goes inside the type,
+    /// <paramref name="fileTypes"/> (file-local helper types) after it in the same namespace.
+    /// </summary>
     public static string Write(OperatorSpec first, string members, string fileTypes)
         => Write(first.Namespace, first.ContainingTypes, "the operator attributes of " + Describe(first), members, fileTypes);
 

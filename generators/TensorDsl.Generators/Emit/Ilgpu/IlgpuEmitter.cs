@@ -34,7 +34,7 @@ internal static partial class IlgpuEmitter
             return null;
         }
 
-        string members = SourceFile.Members(specs, (s, w) => EmitOperator(s, w));
+        string members = SourceFile.Members(specs, EmitOperator);
         return SourceFile.Write(specs[0], members, string.Empty);
     }
 

@@ -20,7 +20,7 @@ internal static partial class OpenClEmitter
             return null;
         }
 
-        string members = SourceFile.Members(specs, (s, w) => EmitOperator(s, OpenClProgram.Build(s), w));
+        string members = SourceFile.Members(specs, EmitOperator);
         return SourceFile.Write(specs[0], members, HelperClass());
     }
 
