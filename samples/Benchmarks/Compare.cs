@@ -34,26 +34,21 @@ internal static class Compare
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         List<double> ratios = new();
 
+        string[]? names = only is { Length: > 0 } ? only.Split(',') : null;
+        SuiteCase[] cases = SuiteCase.All.Where(c => names is null || names.Contains(c.Name)).ToArray();
+
         // Every case once before any is timed: the first case then meets the same JIT tiering and warm workers as the rest.
-        foreach (SuiteCase c in SuiteCase.All)
+        foreach (SuiteCase c in cases)
         {
-            if (only is not { Length: > 0 } || only.Split(',').Contains(c.Name))
+            for (int i = 0; i < 3; i++)
             {
-                for (int i = 0; i < 3; i++)
-                {
-                    c.Forward();
-                    c.Backward();
-                }
+                c.Forward();
+                c.Backward();
             }
         }
 
-        foreach (SuiteCase c in SuiteCase.All)
+        foreach (SuiteCase c in cases)
         {
-            if (only is { Length: > 0 } && !only.Split(',').Contains(c.Name))
-            {
-                continue;
-            }
-
             foreach (bool forward in new[] { true, false })
             {
                 Action call = forward ? c.Forward : c.Backward;

@@ -55,9 +55,12 @@ internal static class FmaPeak
     private static float Sink { get; set; }
 
     /// <summary>The vector instruction set the peak is measured with.</summary>
-    public static string Isa => Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? "AVX-512 (Vector512 FMA)" : "AVX2 (Vector256 FMA)";
+    public static string Isa => Wide ? "AVX-512 (Vector512 FMA)" : "AVX2 (Vector256 FMA)";
 
-    private static int Lanes => Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? 16 : 8;
+    private static int Lanes => Wide ? 16 : 8;
+
+    /// <summary>Whether the loop runs Vector512 FMA (else Vector256).</summary>
+    private static bool Wide => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Loop512(int iterations)
@@ -87,7 +90,7 @@ internal static class FmaPeak
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Loop(int iterations)
     {
-        if (Avx512F.IsSupported && Vector512.IsHardwareAccelerated)
+        if (Wide)
         {
             return Loop512(iterations);
         }
