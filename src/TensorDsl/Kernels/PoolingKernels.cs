@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
+using TensorDsl.Runtime;
 namespace TensorDsl.Kernels;
 
 /// <summary>The fixed geometry of a pooling operator, one (n, c) plane at a time.</summary>
@@ -373,6 +374,7 @@ public static class PoolingKernels
     /// starts from +0, so it is never −0, and adding +0 changes no bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the stack plane is cleared explicitly (its zero margins are part of the sum)
     private static void AvgPoolPadded(ref float image, ref float grid, int planes, in PoolGeometry g, int lanes)
     {
         int width = g.ImageWidth, stride = width + (2 * g.PadWidth), gridWidth = g.GridWidth;
@@ -422,30 +424,7 @@ public static class PoolingKernels
     /// from +0 in that order, then divided by <see cref="Divisor"/> (0: not divided), or with
     /// <see cref="CountsColumns"/> by rows × how many of the image columns c + CountFrom … + KW − 1 lie in [0, Width).
     /// </summary>
-    internal readonly struct Box
-    {
-        public Box(int kernelWidth, int stride, float divisor, bool countsColumns, int countFrom, int width)
-        {
-            KernelWidth = kernelWidth;
-            Stride = stride;
-            Divisor = divisor;
-            CountsColumns = countsColumns;
-            CountFrom = countFrom;
-            Width = width;
-        }
-
-        public bool CountsColumns { get; }
-
-        public int KernelWidth { get; }
-
-        public int Stride { get; }
-
-        public float Divisor { get; }
-
-        public int CountFrom { get; }
-
-        public int Width { get; }
-    }
+    internal readonly record struct Box(int KernelWidth, int Stride, float Divisor, bool CountsColumns, int CountFrom, int Width);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BoxVectors<TLanes, TF, TI>(ref float source, int rows, ref float target, int count, in Box box)
@@ -633,33 +612,16 @@ public static class PoolingKernels
     /// column (clipped windows use masked loads, still faster than scalar cells), with stride 2 the inside ones (the
     /// rest are scalar).
     /// </summary>
-    internal readonly struct Columns
+    internal readonly record struct Columns(int InsideBegin, int InsideEnd, int VectorBegin, int VectorEnd)
     {
-        private Columns(int insideBegin, int insideEnd, int vectorBegin, int vectorEnd)
-        {
-            InsideBegin = insideBegin;
-            InsideEnd = insideEnd;
-            VectorBegin = vectorBegin;
-            VectorEnd = vectorEnd;
-        }
-
-        public int InsideBegin { get; }
-
-        public int InsideEnd { get; }
-
-        public int VectorBegin { get; }
-
-        public int VectorEnd { get; }
-
         public static Columns For(in PoolGeometry g)
         {
             int stride = g.StrideWidth;
 
             // A vector of windows starting at image column x reads up to x + reach (stride 2: up to the end of two vectors).
             int reach = stride == 1 ? g.KernelWidth - 1 : (g.KernelWidth - 1) | 1;
-            int begin = Math.Min((g.PadWidth + stride - 1) / stride, g.GridWidth);
-            int last = g.ImageWidth - 1 + g.PadWidth - reach;
-            int end = Math.Max(begin, last < 0 ? 0 : Math.Min(g.GridWidth, (last / stride) + 1));
+            int begin = Math.Min(WindowMath.FirstInside(0, g.PadWidth, stride), g.GridWidth);
+            int end = Math.Max(begin, WindowMath.EndInside(reach, g.PadWidth, stride, g.ImageWidth, g.GridWidth));
             return stride == 1 ? new Columns(begin, end, 0, g.GridWidth) : new Columns(begin, end, begin, end);
         }
     }
@@ -679,6 +641,7 @@ public static class PoolingKernels
         => AvgPoolBackward(ref grid, ref image, planes, g, AllWidths);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit] // the stack plane is cleared explicitly (its zero margins are part of the sum)
     internal static void AvgPoolBackward(ref float grid, ref float image, int planes, in PoolGeometry g, int lanes)
     {
         Require(SupportsAvgBackward(g));

@@ -76,7 +76,7 @@ public class PoolingKernelTests
             float[] y = Filled(ys.Length, 12345f);
             int[] indexes = Enumerable.Repeat(-7, ys.Length).ToArray();
             PoolingKernels.MaxPool(ref x[0], ref y[0], ref indexes[0], xs.N * xs.C, g, lanes);
-            (double[] expectedY, int[] expectedIndexes) = NaiveOps.MaxPool2d(ToDouble(x), xs, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadHeight, g.PadWidth);
+            (double[] expectedY, int[] expectedIndexes) = NaiveOps.MaxPool2d(TestData.ToDouble(x), xs, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadHeight, g.PadWidth);
             for (int i = 0; i < ys.Length; i++)
             {
                 Assert.True(Same((float)expectedY[i], y[i]), $"{name} ×{lanes}: y[{i}] is {y[i]:R}, expected {expectedY[i]:R}.");
@@ -107,10 +107,10 @@ public class PoolingKernelTests
 
             if (x.All(float.IsFinite))
             {
-                double[] xd = ToDouble(x);
+                double[] xd = TestData.ToDouble(x);
                 double[] expected = NaiveOps.AvgPool2d(xd, xs, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadHeight, g.PadWidth, g.CountIncludePad);
                 double[] scale = NaiveOps.AvgPool2d(xd.Select(Math.Abs).ToArray(), xs, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadHeight, g.PadWidth, g.CountIncludePad);
-                Operators.Scaled.Close(expected, scale, ToDouble(y), true, $"{name} ×{lanes} y", ys.Dims);
+                Operators.Scaled.Close(expected, scale, TestData.ToDouble(y), true, $"{name} ×{lanes} y", ys.Dims);
             }
         }
     }
@@ -138,10 +138,10 @@ public class PoolingKernelTests
 
             if (gy.All(float.IsFinite))
             {
-                double[] gyd = ToDouble(gy);
+                double[] gyd = TestData.ToDouble(gy);
                 double[] expected = NaiveOps.AvgPool2dBackward(gyd, xs, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadHeight, g.PadWidth, g.CountIncludePad);
                 double[] scale = NaiveOps.AvgPool2dBackward(gyd.Select(Math.Abs).ToArray(), xs, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadHeight, g.PadWidth, g.CountIncludePad);
-                Operators.Scaled.Close(expected, scale, ToDouble(gx), true, $"{name} ×{lanes} gx", xs.Dims);
+                Operators.Scaled.Close(expected, scale, TestData.ToDouble(gx), true, $"{name} ×{lanes} gx", xs.Dims);
             }
         }
     }
@@ -164,7 +164,7 @@ public class PoolingKernelTests
         int planes = xs.N * xs.C;
         foreach (float[] x in Inputs(xs.Length, 4))
         {
-            int[] indexes = NaiveOps.MaxPool2d(ToDouble(x), xs, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadHeight, g.PadWidth).Indexes;
+            int[] indexes = NaiveOps.MaxPool2d(TestData.ToDouble(x), xs, g.KernelHeight, g.KernelWidth, g.StrideHeight, g.StrideWidth, g.PadHeight, g.PadWidth).Indexes;
             float[] gy = Inputs(ys.Length, 5).Last();
             float[] gx = Filled(xs.Length, 12345f);
             for (int p = 0; p < planes; p++)
@@ -173,7 +173,7 @@ public class PoolingKernelTests
             }
 
             // Each input cell is in at most one window, so the double reference adds at most one gy to +0: exact in float.
-            double[] expected = NaiveOps.MaxPool2dBackward(indexes, ToDouble(gy), ys, xs);
+            double[] expected = NaiveOps.MaxPool2dBackward(indexes, TestData.ToDouble(gy), ys, xs);
             for (int i = 0; i < xs.Length; i++)
             {
                 Assert.True(Same((float)expected[i], gx[i]), $"{name} ×{lanes}: gx[{i}] is {gx[i]:R}, expected {expected[i]:R}.");
@@ -303,7 +303,6 @@ public class PoolingKernelTests
 
     private static float[] Filled(int length, float value) => Enumerable.Repeat(value, length).ToArray();
 
-    private static double[] ToDouble(float[] values) => values.Select(v => (double)v).ToArray();
 
     /// <summary>Bit-identical, or both NaN.</summary>
     private static bool Same(float expected, float actual)
