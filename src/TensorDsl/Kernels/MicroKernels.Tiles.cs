@@ -29,14 +29,19 @@ public static partial class MicroKernels
 
     /// <summary>
     /// The wide tile rows for <paramref name="channels"/> output channels over <paramref name="positions"/> positions: least
-    /// padded work, weighted towards more rows (fewer bytes of B per FMA).
+    /// padded work, weighted towards more rows (fewer bytes of B per FMA); at most <paramref name="maxRows"/> rows.
     /// </summary>
-    public static int WideRowsFor(int channels, int positions)
+    public static int WideRowsFor(int channels, int positions, int maxRows = 24)
     {
         int best = 12;
         double bestCost = double.MaxValue;
         foreach (int rows in s_wideRows)
         {
+            if (rows > maxRows)
+            {
+                continue;
+            }
+
             int columns = WideColumnsFor(rows);
             double work = (double)((channels + rows - 1) / rows * rows) * ((positions + columns - 1) / columns * columns);
             // One vector of positions per row (24 and 16 rows) is bound by the broadcasts: about 3/4 of the speed.

@@ -60,19 +60,9 @@ internal sealed class WinogradPlan : IPlannedConvolution
         (_tileRows, _tileCols, _paddedTileCols, _transform, _rowsPerTask, _tasksPerImage, _tilesPerTask) =
             WinogradTiling.For(batch, inChannels, inHeight, inWidth, outHeight, outWidth, pad, minimumTasks: 16);
 
-        // GEMM tiles: output channels × tiles; the tile shape that pads least.
-        double best = double.MaxValue;
-        foreach (int rows in new[] { 12, 8, 6, 4, 3, 2, 1 })
-        {
-            int columns = MicroKernels.WideColumnsFor(rows);
-            double cost = (double)RoundUp(outChannels, rows) * RoundUp(_tilesPerTask, columns) * (1 + (0.6 / rows));
-            if (cost < best)
-            {
-                best = cost;
-                _gemmRows = rows;
-                _gemmColumns = columns;
-            }
-        }
+        // GEMM tiles: output channels × tiles; the tile shape that pads least (at most 12 rows: 2 or more vectors of tiles).
+        _gemmRows = MicroKernels.WideRowsFor(outChannels, _tilesPerTask, maxRows: 12);
+        _gemmColumns = MicroKernels.WideColumnsFor(_gemmRows);
 
         _paddedTiles = RoundUp(_tilesPerTask, _gemmColumns);
         _blocks = (outChannels + _gemmRows - 1) / _gemmRows;
@@ -199,8 +189,9 @@ internal sealed class WinogradPlan : IPlannedConvolution
             int row0 = task % _tasksPerImage * _rowsPerTask;
             int rows = Math.Min(_rowsPerTask, _tileRows - row0);
             int tiles = rows * _paddedTileCols;
+            int columnTiles = (tiles + _gemmColumns - 1) / _gemmColumns;
 
-            // V[e][i][t]; GEMM columns past this task's tiles are zero.
+            // V[e][i][t]; the GEMM columns past this task's tiles, up to a whole tile width, are zero.
             for (int i = 0; i < _inChannels; i++)
             {
                 ref float plane = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(sourceArray), (n * _transform.Image) + (i * _transform.Plane));
@@ -216,12 +207,11 @@ internal sealed class WinogradPlan : IPlannedConvolution
 
                 for (int e = 0; e < Elements; e++)
                 {
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref vi, (e * inStride) + tiles), _paddedTiles - tiles).Clear();
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref vi, (e * inStride) + tiles), (columnTiles * _gemmColumns) - tiles).Clear();
                 }
             }
 
-            // M[e] = U[e] · V[e].
-            int columnTiles = _paddedTiles / _gemmColumns;
+            // M[e] = U[e] · V[e], over this task's tiles only (a shorter last task computes fewer GEMM columns).
             for (int e = 0; e < Elements; e++)
             {
                 for (int block = 0; block < _blocks; block++)
