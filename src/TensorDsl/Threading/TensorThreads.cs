@@ -16,7 +16,6 @@ public static unsafe class TensorThreads
     private static readonly object s_configLock = new();
     private static WorkerSet? s_workers;
     private static int s_count = ReadDefaultCount();
-    private static readonly long s_spinTicks = ReadSpinTicks();
 
     /// <summary>How many threads a job is split over (the caller counts as one). At least 1.</summary>
     public static int Count
@@ -44,13 +43,14 @@ public static unsafe class TensorThreads
     /// </summary>
     public static int SpinMicroseconds { get; } = ReadSpinMicroseconds();
 
+    // Initialised after SpinMicroseconds (static initialisers run in textual order).
+    private static readonly long s_spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+
     private static int ReadSpinMicroseconds()
     {
         string? text = Environment.GetEnvironmentVariable("TENSORDSL_SPIN_MICROSECONDS");
         return int.TryParse(text, out int n) && n >= 0 ? n : 1000;
     }
-
-    private static long ReadSpinTicks() => Stopwatch.Frequency * ReadSpinMicroseconds() / 1_000_000;
 
     private static int ReadDefaultCount()
     {
