@@ -385,50 +385,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         int valid = Math.Clamp(_gridChannels - gc0, 0, width);
         ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (n * _gradientLength * _gradientChannelsPadded) + gc0);
         ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
-        int q = 0;
-        if (width == TransposeChannels && Avx512F.IsSupported)
-        {
-            // 16 consecutive plane positions × 16 channels at a time, transposed in registers: straight into the target
-            // when their rows there are consecutive (one grid row, or no dropped columns), else through a scratch block.
-            Span<float> block = stackalloc float[16 * TransposeChannels];
-            ref float scratch = ref MemoryMarshal.GetReference(block);
-            for (; q + 16 <= plane; q += 16)
-            {
-                ref float first = ref Unsafe.Add(ref target, TargetRow(q) * _gradientChannelsPadded);
-                if (colsQ == _gridWidth || (q / _gridWidth) == ((q + 15) / _gridWidth))
-                {
-                    Transpose.Block16(ref Unsafe.Add(ref planes, q), plane, valid, ref first, _gradientChannelsPadded);
-                    continue;
-                }
-
-                Transpose.Block16(ref Unsafe.Add(ref planes, q), plane, valid, ref scratch, TransposeChannels);
-                for (int i = 0; i < 16; i++)
-                {
-                    Vector512.LoadUnsafe(ref scratch, (nuint)(i * TransposeChannels)).StoreUnsafe(ref Unsafe.Add(ref target, TargetRow(q + i) * _gradientChannelsPadded));
-                }
-            }
-        }
-
-        for (; q < plane; q++)
-        {
-            ref float row = ref Unsafe.Add(ref target, TargetRow(q) * _gradientChannelsPadded);
-            for (int c = 0; c < width; c++)
-            {
-                Unsafe.Add(ref row, c) = c < valid ? Unsafe.Add(ref planes, (c * plane) + q) : 0f;
-            }
-        }
-
-        // The dropped columns' rows: zero.
-        for (int oh = 0; oh < _gridHeight; oh++)
-        {
-            for (int ow = _gridWidth; ow < colsQ; ow++)
-            {
-                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, ((oh * colsQ) + ow) * _gradientChannelsPadded), width).Clear();
-            }
-        }
-
-        // The target row of plane position p = oh·W + ow: oh·Wq + ow.
-        int TargetRow(int p) => (p / _gridWidth * colsQ) + (p % _gridWidth);
+        Transpose.PlanesToPositions(ref planes, _gridHeight, _gridWidth, width, valid, ref target, _gridHeight, colsQ, _gradientChannelsPadded);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,4 +1,6 @@
+using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -28,6 +30,58 @@ internal static class Transpose
         Columns(u1, u5, u9, u13, ref to, ldTo, 1);
         Columns(u2, u6, u10, u14, ref to, ldTo, 2);
         Columns(u3, u7, u11, u15, ref to, ldTo, 3);
+    }
+
+    /// <summary>
+    /// Re-lays <paramref name="channels"/> (≤ 16) planes of height × width, <c>from[c·height·width + p]</c>, position-major
+    /// into a grid of targetHeight × targetWidth cells <paramref name="ldTo"/> floats apart:
+    /// <c>to[(oh·targetWidth + ow)·ldTo + c]</c>, zero for the channels c ≥ <paramref name="valid"/> and for the cells
+    /// outside the planes. With 16 channels on AVX-512, 16 plane positions at a time in registers: straight into place
+    /// where their cells are consecutive (one plane row, or targetWidth = width), else through a scratch block.
+    /// </summary>
+    public static void PlanesToPositions(ref float from, int height, int width, int channels, int valid, ref float to, int targetHeight, int targetWidth, int ldTo)
+    {
+        int plane = height * width, q = 0;
+        if (channels == 16 && Avx512F.IsSupported)
+        {
+            Span<float> block = stackalloc float[16 * 16];
+            ref float scratch = ref MemoryMarshal.GetReference(block);
+            for (; q + 16 <= plane; q += 16)
+            {
+                if (targetWidth == width || (q / width) == ((q + 15) / width))
+                {
+                    Block16(ref Unsafe.Add(ref from, q), plane, valid, ref Unsafe.Add(ref to, Cell(q) * ldTo), ldTo);
+                    continue;
+                }
+
+                Block16(ref Unsafe.Add(ref from, q), plane, valid, ref scratch, 16);
+                for (int i = 0; i < 16; i++)
+                {
+                    Vector512.LoadUnsafe(ref scratch, (nuint)(i * 16)).StoreUnsafe(ref Unsafe.Add(ref to, Cell(q + i) * ldTo));
+                }
+            }
+        }
+
+        for (; q < plane; q++)
+        {
+            ref float cell = ref Unsafe.Add(ref to, Cell(q) * ldTo);
+            for (int c = 0; c < channels; c++)
+            {
+                Unsafe.Add(ref cell, c) = c < valid ? Unsafe.Add(ref from, (c * plane) + q) : 0f;
+            }
+        }
+
+        // The cells outside the planes: the columns past each row, then the rows past the last.
+        for (int oh = 0; oh < targetHeight; oh++)
+        {
+            for (int ow = oh < height ? width : 0; ow < targetWidth; ow++)
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref to, ((oh * targetWidth) + ow) * ldTo), channels).Clear();
+            }
+        }
+
+        // The cell of plane position p = oh·width + ow: oh·targetWidth + ow.
+        int Cell(int p) => (p / width * targetWidth) + (p % width);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -102,26 +102,7 @@ internal sealed class WinogradGradient : IPreparedGradient
         int valid = Math.Clamp(_outChannels - o0, 0, Lanes), plane = _outHeight * _outWidth;
         ref float target = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(second), (n * GridImage) + o0);
         ref float planes0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _outChannels) + Math.Min(o0, _outChannels - 1)) * plane);
-        for (int r = 0; r < _gridRows; r++)
-        {
-            int col = 0;
-            if (r < _outHeight)
-            {
-                for (; col + 16 <= _outWidth; col += 16)
-                {
-                    Transpose.Block16(ref Unsafe.Add(ref planes0, (r * _outWidth) + col), plane, valid, ref Unsafe.Add(ref target, ((r * _gridCols) + col) * _paddedOut), _paddedOut);
-                }
-            }
-
-            for (; col < _gridCols; col++)
-            {
-                ref float cell = ref Unsafe.Add(ref target, ((r * _gridCols) + col) * _paddedOut);
-                for (int o = 0; o < Lanes; o++)
-                {
-                    Unsafe.Add(ref cell, o) = r < _outHeight && col < _outWidth && o < valid ? Unsafe.Add(ref planes0, (o * plane) + (r * _outWidth) + col) : 0f;
-                }
-            }
-        }
+        Transpose.PlanesToPositions(ref planes0, _outHeight, _outWidth, Lanes, valid, ref target, _gridRows, _gridCols, _paddedOut);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
