@@ -220,9 +220,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
         _gradientLength = gridHeight * colsQ;
         _gradientRows = wide ? MicroKernels.RowsTileRowsFor(taps, gridChannels) : TileRowsFor(taps, gridChannels);
         _gradientColumns = wide ? MicroKernels.WideColumnsFor(_gradientRows) : MicroKernels.ColumnsFor(_gradientRows);
-        _gradientChannelsPadded = RoundUp(gridChannels, _gradientColumns);
+        _gradientChannelsPadded = MicroKernels.RoundUp(gridChannels, _gradientColumns);
         _gradientTaps = taps;
-        _gradientOffsets = new int[RoundUp(taps, _gradientRows)];
+        _gradientOffsets = new int[MicroKernels.RoundUp(taps, _gradientRows)];
         Array.Copy(offsets, _gradientOffsets, taps);
         _gradientSequence = new int[_gradientLength];
         for (int i = 0; i < _gradientLength; i++)
@@ -263,7 +263,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         foreach (int r in new[] { 6, 4, 3, 2, 1 })
         {
             int c = MicroKernels.ColumnsFor(r);
-            long work = (long)RoundUp(rows, r) * RoundUp(columns, c);
+            long work = (long)MicroKernels.RoundUp(rows, r) * MicroKernels.RoundUp(columns, c);
             if (work < bestWork)
             {
                 best = r;
@@ -286,7 +286,6 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
     private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>grid = correlate(image, weight) (+ bias per grid channel): conv2d's forward, deconv2d's input gradient.</summary>
     public void Correlate(ReadOnlySpan<float> image, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> grid)

@@ -15,6 +15,9 @@ public static partial class MicroKernels
     /// <summary>Whether the processor runs the AVX-512 tiles (AVX-512F, Vector512 accelerated): kernels then plan with them.</summary>
     public static bool Avx512 { get; } = Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
+    /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="multiple"/>.</summary>
+    internal static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
     /// <summary>Positions of a wide (AVX-512) tile with <paramref name="rows"/> output channels.</summary>
     public static int WideColumnsFor(int rows) => rows switch
     {
@@ -68,8 +71,6 @@ public static partial class MicroKernels
         int best = WideRowsFor(rows, columns);
         bool sixPadsNoMore = (long)RoundUp(rows, 6) * RoundUp(columns, 64) <= (long)RoundUp(rows, 12) * RoundUp(columns, 32);
         return best == 12 && sixPadsNoMore ? 6 : best;
-
-        static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
     }
 
     /// <summary>

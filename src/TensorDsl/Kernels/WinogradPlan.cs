@@ -64,7 +64,7 @@ internal sealed class WinogradPlan : IPlannedConvolution
         _gemmRows = MicroKernels.WideRowsFor(outChannels, _tilesPerTask, maxRows: 12);
         _gemmColumns = MicroKernels.WideColumnsFor(_gemmRows);
 
-        _paddedTiles = RoundUp(_tilesPerTask, _gemmColumns);
+        _paddedTiles = MicroKernels.RoundUp(_tilesPerTask, _gemmColumns);
         _blocks = (outChannels + _gemmRows - 1) / _gemmRows;
         _paddedOut = _blocks * _gemmRows;
         _channelOffsets = new int[inChannels];
@@ -338,7 +338,6 @@ internal sealed class WinogradPlan : IPlannedConvolution
         values.Slice(0, count).CopyTo(MemoryMarshal.CreateSpan(ref row, count));
     }
 
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }
 
 /// <summary>
