@@ -32,7 +32,8 @@ public readonly record struct ConvolutionTiling(
 /// channels × a few vectors of positions sums over all taps with FMA (AVX-512: up to 24 Vector512 accumulators, e.g.
 /// 8 channels × 48 positions; otherwise 12 Vector256). The <c>Wq − width</c> positions past each row are computed and
 /// dropped. Transposed convolution (deconv2d, conv2d's input gradient) is the same GEMM once per output stride phase,
-/// each phase using its own subset of kernel taps. The weight gradient is a GEMM reduced over positions: R taps × a
+/// each phase using its own subset of kernel taps (on AVX-512 with stride 2 along the rows: GEMM then col2im instead,
+/// <see cref="Col2ImGemmPlan"/>). The weight gradient is a GEMM reduced over positions: R taps × a
 /// few vectors of grid channels, the grid gradient transposed to position-major rows.
 /// </para>
 /// <para>
@@ -51,6 +52,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly GemmPlan _scatter;
     private readonly WinogradPlan? _winogradCorrelate, _winogradScatter;
     private readonly DirectGemmPlan? _directCorrelate, _directScatter;
+    private readonly Col2ImGemmPlan? _col2ImScatter;
     private readonly WinogradGradient? _winogradGradient;
 
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
@@ -193,6 +195,13 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, imageChannels * _kernelArea);
         }
 
+        // Strided transposed correlations on AVX-512 (stride 2 along the rows): GEMM of the transposed weights with the
+        // grid, then col2im (Col2ImGemmPlan), rather than a GEMM per stride phase.
+        if (wide && _directScatter is null)
+        {
+            _col2ImScatter = Col2ImGemmPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth);
+        }
+
         // 3×3 stride-1 windows on AVX-512: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation
         // (a correlation with the flipped kernel and padding 2 − pad), 2.25× fewer multiplies than the GEMM.
         if (wide && winograd && kernelHeight == 3 && kernelWidth == 3 && strideHeight == 1 && strideWidth == 1 && padHeight == padWidth)
@@ -287,6 +296,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
 
+    /// <summary>Whether the transposed correlation runs as GEMM and col2im (<see cref="Col2ImGemmPlan"/>).</summary>
+    internal bool ScattersByCol2Im => _col2ImScatter is not null && _winogradScatter is null && _directScatter is null;
+
     /// <summary>grid = correlate(image, weight) (+ bias per grid channel): conv2d's forward, deconv2d's input gradient.</summary>
     public void Correlate(ReadOnlySpan<float> image, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> grid)
     {
@@ -314,6 +326,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         else if (_directScatter is not null)
         {
             _directScatter.Run(grid, weight, bias, image);
+        }
+        else if (_col2ImScatter is not null)
+        {
+            _col2ImScatter.Run(grid, weight, bias, image);
         }
         else
         {

@@ -32,20 +32,21 @@ public static partial class MicroKernels
 
     /// <summary>
     /// The wide tile rows for <paramref name="channels"/> output channels over <paramref name="positions"/> positions: least
-    /// padded work, weighted towards more rows (fewer bytes of B per FMA); at most <paramref name="maxRows"/> rows.
+    /// padded work, weighted towards more rows (fewer bytes of B per FMA); at most <paramref name="maxRows"/> rows and
+    /// <paramref name="maxColumns"/> positions.
     /// </summary>
-    public static int WideRowsFor(int channels, int positions, int maxRows = 24)
+    public static int WideRowsFor(int channels, int positions, int maxRows = 24, int maxColumns = int.MaxValue)
     {
         int best = 12;
         double bestCost = double.MaxValue;
         foreach (int rows in s_wideRows)
         {
-            if (rows > maxRows)
+            int columns = WideColumnsFor(rows);
+            if (rows > maxRows || columns > maxColumns)
             {
                 continue;
             }
 
-            int columns = WideColumnsFor(rows);
             double work = (double)((channels + rows - 1) / rows * rows) * ((positions + columns - 1) / columns * columns);
             // One vector of positions per row (24 and 16 rows) is bound by the broadcasts: about 3/4 of the speed.
             double cost = work * (1 + (0.6 / rows)) * (columns == 16 ? 1.3 : 1.0);

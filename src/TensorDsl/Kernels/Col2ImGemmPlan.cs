@@ -1,0 +1,255 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using TensorDsl.Threading;
+
+namespace TensorDsl.Kernels;
+
+/// <summary>
+/// A transposed correlation with stride 2 along the rows (conv2d's input gradient, deconv2d's forward) on the AVX-512
+/// tiles, as the textbook's GEMM then col2im, one task per image and block of image channels: the block's im2col columns
+/// <c>col[(c, kh, kw), p] = Σ over gc of W[gc, c, kh, kw] · grid[n, gc, p]</c>, then each image element the sum of the
+/// columns whose window covers it. The GEMM reads the grid's planes in place as its B rows and keeps the columns in L2,
+/// so nothing is packed but the weights, and no multiply is spent on dropped columns or padding taps (the per-phase GEMM
+/// computes a junk column per row and pads each phase's tiles: strided_3x3's input gradient spent about a quarter of its
+/// time so). Each image element is written once, by one task, in a fixed order: the sums do not depend on the threads.
+/// </summary>
+internal sealed class Col2ImGemmPlan
+{
+    /// <summary>Columns of one task wanted at most: its block's rows × the grid plane, about a quarter of a 1 MiB L2.</summary>
+    private const int TaskFloats = 64 * 1024;
+
+    /// <summary>Rows of one task wanted at most (more do not share more: each tile reads the grid strip anew).</summary>
+    private const int TaskRows = 192;
+
+    /// <summary>At least this many tasks per call where the batch allows, so that 2–8 threads get even shares.</summary>
+    private const int MinimumTasks = 32;
+
+
+    private readonly int _batch, _gridChannels, _gridHeight, _gridWidth, _plane;
+    private readonly int _imageChannels, _imageHeight, _imageWidth;
+    private readonly int _kernelHeight, _kernelWidth, _kernelArea, _strideHeight, _padHeight, _padWidth;
+    private readonly int _rows, _columns, _strips, _margin;
+    private readonly int _blockChannels, _blocks, _blockTiles, _tasks;
+    private readonly int[] _gridOffsets, _weightIndex;
+
+    private Col2ImGemmPlan(
+        int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int padHeight, int padWidth, int rows)
+    {
+        _batch = batch;
+        _gridChannels = gridChannels;
+        _gridHeight = gridHeight;
+        _gridWidth = gridWidth;
+        _plane = gridHeight * gridWidth;
+        _imageChannels = imageChannels;
+        _imageHeight = imageHeight;
+        _imageWidth = imageWidth;
+        _kernelHeight = kernelHeight;
+        _kernelWidth = kernelWidth;
+        _kernelArea = kernelHeight * kernelWidth;
+        _strideHeight = strideHeight;
+        _padHeight = padHeight;
+        _padWidth = padWidth;
+        _rows = rows;
+        _columns = MicroKernels.WideColumnsFor(rows);
+        _strips = (_plane + _columns - 1) / _columns;
+
+        // Floats kept before and after the columns, which the col2im's whole-vector reads may touch (masked off): a
+        // row's last vector starts at most about KW + PW past the grid row's end.
+        _margin = 32 + kernelWidth + padWidth;
+
+        // Blocks of whole channels whose rows fill whole tiles (a multiple of `unit` channels), as many rows as L2 keeps
+        // columns of, fewer where the batch has too few images for the threads.
+        int unit = rows / Gcd(rows, _kernelArea);
+        int unitRows = unit * _kernelArea;
+        int units = Math.Max(1, Math.Min(TaskRows, TaskFloats / _plane) / unitRows);
+        units = Math.Min(units, (imageChannels + unit - 1) / unit);
+        while (units > 1 && batch * ((imageChannels + (units * unit) - 1) / (units * unit)) < MinimumTasks)
+        {
+            units--;
+        }
+
+        _blockChannels = units * unit;
+        _blocks = (imageChannels + _blockChannels - 1) / _blockChannels;
+        _blockTiles = ((_blockChannels * _kernelArea) + rows - 1) / rows;
+        _tasks = batch * _blocks;
+        _gridOffsets = new int[gridChannels];
+        _weightIndex = new int[gridChannels];
+        for (int gc = 0; gc < gridChannels; gc++)
+        {
+            _gridOffsets[gc] = gc * _plane;
+            _weightIndex[gc] = gc * imageChannels * _kernelArea;
+        }
+    }
+
+    /// <summary>
+    /// Plans the transposed correlation of an N×GC×GH×GW grid into an N×IC×IH×IW image (weights GC×IC×KH×KW, stride
+    /// (SH, 2), padding (PH, PW)) as GEMM and col2im; null where it does not apply: it needs the AVX-512 tiles, stride 2
+    /// along the rows, a grid plane of at least one tile of positions, and at least <see cref="MinimumGridChannels"/>
+    /// grid channels to reduce over (with fewer, the tiles' loads and stores outweigh their FMAs).
+    /// </summary>
+    public static Col2ImGemmPlan? TryCreate(
+        int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth)
+    {
+        int plane = gridHeight * gridWidth;
+        // Tiles no wider than the plane: each image's strips are its own (the last one overlapping its neighbour).
+        int rows = MicroKernels.WideRowsFor(imageChannels * kernelHeight * kernelWidth, plane, maxColumns: plane);
+        if (!MicroKernels.Avx512 || strideWidth != 2 || gridChannels < MinimumGridChannels || plane < MicroKernels.WideColumnsFor(rows))
+        {
+            return null;
+        }
+
+        return new Col2ImGemmPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, padHeight, padWidth, rows);
+    }
+
+    /// <summary>Grid channels the plan needs at least (see <see cref="TryCreate"/>).</summary>
+    public const int MinimumGridChannels = 32;
+
+    private int TileLength => _gridChannels * _rows;
+
+    public void Run(ReadOnlySpan<float> grid, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> image)
+    {
+        float[] packed = Workspace.Packed(_blocks * _blockTiles * TileLength);
+        var prepare = new PrepareJob { Plan = this, Weight = weight, Packed = packed };
+        TensorThreads.Run(_blocks * _blockTiles, ref prepare);
+        var job = new ComputeJob { Plan = this, Grid = grid, Packed = packed, Bias = bias, Image = image };
+        TensorThreads.Run(_tasks, ref job);
+    }
+
+    /// <summary>Tile <paramref name="tile"/> of every block's weights, R-interleaved: rows (c, kh, kw) past the block's last channel are zero.</summary>
+    private void Prepare(int tile, ReadOnlySpan<float> weight, float[] packed)
+    {
+        int block = tile / _blockTiles, first = (block * _blockChannels * _kernelArea) + (tile % _blockTiles * _rows);
+        int end = Math.Min(_imageChannels, (block + 1) * _blockChannels) * _kernelArea;
+        if (first < end)
+        {
+            GemmPlan.PackWeights(packed.AsSpan(tile * TileLength, TileLength), weight, first, _rows, end, 1, _weightIndex);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> gridSpan, float[] packedArray, ReadOnlySpan<float> bias, Span<float> imageSpan)
+    {
+        int rows = _rows, columns = _columns, plane = _plane, k = _gridChannels;
+        float[] scratch = Workspace.Tile((2 * _margin) + (_blockTiles * rows * plane));
+        ref float columnsStart = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch), _margin);
+        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gridOffsets);
+        fixed (float* image = imageSpan)
+        {
+            for (int task = begin; task < end; task++)
+            {
+                int n = task / _blocks, block = task % _blocks;
+                int c0 = block * _blockChannels, c1 = Math.Min(_imageChannels, c0 + _blockChannels);
+                int tiles = (((c1 - c0) * _kernelArea) + rows - 1) / rows;
+                ref float g = ref Unsafe.AsRef(in gridSpan[n * k * plane]);
+
+                // Each tile of weights stays in L1 while it runs along the image's strips; the last strip ends at the
+                // plane's end, overlapping its neighbour (the same sums again, so the same values).
+                for (int t = 0; t < tiles; t++)
+                {
+                    ref float a = ref Unsafe.Add(ref packed, ((block * _blockTiles) + t) * TileLength);
+                    for (int s = 0; s < _strips; s++)
+                    {
+                        int p0 = Math.Min(s * columns, plane - columns);
+                        MicroKernels.GemmTiles(rows, true, ref a, ref Unsafe.Add(ref g, p0), ref offsets, k, ref Unsafe.Add(ref columnsStart, (t * rows * plane) + p0), plane, false, 1);
+                    }
+                }
+
+                for (int c = c0; c < c1; c++)
+                {
+                    Col2Im(ref Unsafe.Add(ref columnsStart, (c - c0) * _kernelArea * plane), bias.IsEmpty ? 0f : bias[c], image + ((((long)n * _imageChannels) + c) * _imageHeight * _imageWidth));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One image channel's plane from its columns (KH·KW rows of the grid plane): the even and the odd image columns of a
+    /// row are two vectors, each the sum over the taps of that parity (kh, then kw ascending) of one masked load from a
+    /// column row, interleaved into the image row and stored under a mask.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe void Col2Im(ref float columns, float bias, float* plane)
+    {
+        int width = _imageWidth, gridWidth = _gridWidth;
+        Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        Vector512<int> low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        Vector512<int> high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        Vector512<float> b = Vector512.Create(bias);
+
+        for (int y = 0; y < _imageHeight; y++)
+        {
+            float* row = plane + ((long)y * width);
+            for (int j0 = 0; 2 * j0 < width; j0 += 16)
+            {
+                Vector512<int> j = Vector512.Create(j0) + lane;
+                Vector512<float> even = Vector512<float>.Zero, odd = Vector512<float>.Zero;
+                for (int kh = 0; kh < _kernelHeight; kh++)
+                {
+                    int t = y + _padHeight - kh;
+                    if (t < 0 || t % _strideHeight != 0 || t / _strideHeight >= _gridHeight)
+                    {
+                        continue;
+                    }
+
+                    ref float gridRow = ref Unsafe.Add(ref columns, (kh * _kernelWidth * _plane) + (t / _strideHeight * gridWidth));
+                    for (int kw = 0; kw < _kernelWidth; kw++)
+                    {
+                        // x = 2·ow + kw − PW = 2·(ow + shift) + parity: lane j reads grid column ow = j − shift.
+                        int u = kw - _padWidth, parity = u & 1, shift = (u - parity) >> 1;
+                        Vector512<int> ow = j - Vector512.Create(shift);
+                        // Lanes past the image row (x = 2j + parity ≥ width) are summed too, but not stored.
+                        Vector512<int> inside = Vector512.GreaterThanOrEqual(ow, Vector512<int>.Zero) & Vector512.LessThan(ow, Vector512.Create(gridWidth));
+                        Vector512<float> v = Vector512.LoadUnsafe(ref Unsafe.Add(ref gridRow, (kw * _plane) + j0 - shift)) & inside.AsSingle();
+                        if (parity == 0)
+                        {
+                            even += v;
+                        }
+                        else
+                        {
+                            odd += v;
+                        }
+                    }
+                }
+
+                int x0 = 2 * j0;
+                Vector512<int> x = Vector512.Create(x0) + lane;
+                Avx512F.MaskStore(row + x0, Vector512.LessThan(x, Vector512.Create(width)).AsSingle(), Avx512F.PermuteVar16x32x2(even, low, odd) + b);
+                Avx512F.MaskStore(row + x0 + 16, Vector512.LessThan(x + Vector512.Create(16), Vector512.Create(width)).AsSingle(), Avx512F.PermuteVar16x32x2(even, high, odd) + b);
+            }
+        }
+    }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
+    private ref struct PrepareJob : IParallelJob
+    {
+        public Col2ImGemmPlan Plan;
+        public ReadOnlySpan<float> Weight;
+        public float[] Packed;
+
+        public void Execute(int begin, int end)
+        {
+            for (int tile = begin; tile < end; tile++)
+            {
+                Plan.Prepare(tile, Weight, Packed);
+            }
+        }
+    }
+
+    private ref struct ComputeJob : IParallelJob
+    {
+        public Col2ImGemmPlan Plan;
+        public ReadOnlySpan<float> Grid;
+        public float[] Packed;
+        public ReadOnlySpan<float> Bias;
+        public Span<float> Image;
+
+        public void Execute(int begin, int end) => Plan.Compute(begin, end, Grid, Packed, Bias, Image);
+    }
+}
