@@ -11,7 +11,9 @@ namespace TensorDsl.Kernels;
 /// A correlation as one implicit GEMM over every output position of the batch (g = n·plane + oh·OW + ow: images stacked,
 /// no dropped columns), on the AVX-512 tiles. The positions are cut into strips of the tile width; per task and reduction
 /// block a <see cref="WindowPacker"/> packs the strips' im2col rows straight from the NCHW input into contiguous, aligned
-/// micro-panels, which every output-channel block's tiles then read in order while that block's weights stay in L1.
+/// micro-panels; each strip then stays in L1 while every output-channel block's tiles run over it, their weights read
+/// from L2 (a few KiB per tile, against the strip's 32 KiB when blocks were the outer loop: strided_3x3's forward about
+/// 5 % faster).
 /// A tile inside one image stores straight into the NCHW output (row stride: the plane), so nothing is copied out;
 /// a tile across two images, of a partial last channel block, or the batch's last strip (computed whole, ending at the
 /// last position, so overlapping its neighbour) accumulates in a spare tile whose own columns are copied out. Sums run
@@ -58,9 +60,8 @@ internal sealed class DirectGemmPlan
             _sequence[k] = k * _columns;
         }
 
-        // Tasks: even runs of strips, as many as wanted for the threads. A thread takes its consecutive tasks' strips
-        // together, in chunks as large as L2 holds packed, so that each block of weights streams past once per chunk
-        // rather than once per task.
+        // Tasks: even runs of strips, as many as wanted for the threads. A thread packs its consecutive tasks' strips
+        // together, in chunks as large as L2 holds packed.
         _chunkStrips = Math.Clamp(TaskFloats / (_blockTaps * _columns), 1, 256);
         _tasks = Math.Max((_strips + _chunkStrips - 1) / _chunkStrips, Math.Min(MinimumTasks, _strips));
         _stripsPerTask = (_strips + _tasks - 1) / _tasks;
@@ -134,12 +135,12 @@ internal sealed class DirectGemmPlan
                 bool last = k0 + kb == taps;
                 _packer.Pack(input, s0, s1, k0, kb, ref panel);
 
-                for (int block = 0; block < _blocks; block++)
+                for (int strip = s0; strip < s1; strip++)
                 {
-                    ref float a = ref Unsafe.Add(ref packed, ((block * taps) + k0) * rows);
-                    int blockRows = block == _blocks - 1 ? lastRows : rows;
-                    for (int strip = s0; strip < s1; strip++)
+                    for (int block = 0; block < _blocks; block++)
                     {
+                        ref float a = ref Unsafe.Add(ref packed, ((block * taps) + k0) * rows);
+                        int blockRows = block == _blocks - 1 ? lastRows : rows;
                         int g = strip * columns, g0 = Math.Min(g, _positions - columns);
                         int n = g0 / plane, p0 = g0 - (n * plane);
                         bool spared = blockRows < rows || g0 < g || p0 + columns > plane;
