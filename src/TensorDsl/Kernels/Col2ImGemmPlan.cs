@@ -35,6 +35,9 @@ internal sealed class Col2ImGemmPlan
     private readonly int _blockChannels, _blocks, _blockTiles, _tasks;
     private readonly int[] _gridOffsets, _weightIndex;
 
+    // The col2im's lane masks, per 16 image columns of one parity (chunk) and kernel column: grid column inside the grid.
+    private readonly float[] _laneMasks;
+
     private Col2ImGemmPlan(
         int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
         int kernelHeight, int kernelWidth, int strideHeight, int padHeight, int padWidth, int rows)
@@ -72,10 +75,25 @@ internal sealed class Col2ImGemmPlan
             units--;
         }
 
-        _blockChannels = units * unit;
+        _blockChannels = Math.Min(units * unit, imageChannels);
         _blocks = (imageChannels + _blockChannels - 1) / _blockChannels;
         _blockTiles = ((_blockChannels * _kernelArea) + rows - 1) / rows;
         _tasks = batch * _blocks;
+        int chunks = ((imageWidth + 1) / 2 + 15) / 16;
+        _laneMasks = new float[chunks * kernelWidth * 16];
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            for (int kw = 0; kw < kernelWidth; kw++)
+            {
+                int shift = Shift(kw);
+                for (int l = 0; l < 16; l++)
+                {
+                    int ow = (16 * chunk) + l - shift;
+                    _laneMasks[(((chunk * kernelWidth) + kw) * 16) + l] = (uint)ow < (uint)gridWidth ? BitConverter.Int32BitsToSingle(-1) : 0f;
+                }
+            }
+        }
+
         _gridOffsets = new int[gridChannels];
         _weightIndex = new int[gridChannels];
         for (int gc = 0; gc < gridChannels; gc++)
@@ -88,8 +106,10 @@ internal sealed class Col2ImGemmPlan
     /// <summary>
     /// Plans the transposed correlation of an N×GC×GH×GW grid into an N×IC×IH×IW image (weights GC×IC×KH×KW, stride
     /// (SH, 2), padding (PH, PW)) as GEMM and col2im; null where it does not apply: it needs the AVX-512 tiles, stride 2
-    /// along the rows, a grid plane of at least one tile of positions, and at least <see cref="MinimumGridChannels"/>
-    /// grid channels to reduce over (with fewer, the tiles' loads and stores outweigh their FMAs).
+    /// along the rows, a grid plane of at least one tile of positions, and at least <see cref="MinimumGridChannels"/> grid
+    /// channels to reduce over (with fewer, the tiles' loads and stores outweigh their FMAs). A large plane's columns
+    /// outgrow L2 (resnet_stem's input gradient: 7 MiB for its 3 channels), and still beat the per-phase GEMM (16.5
+    /// against 21.2 ms on one thread: 3 image channels fill a quarter of its tiles).
     /// </summary>
     public static Col2ImGemmPlan? TryCreate(
         int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
@@ -176,7 +196,8 @@ internal sealed class Col2ImGemmPlan
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe void Col2Im(ref float columns, float bias, float* plane)
     {
-        int width = _imageWidth, gridWidth = _gridWidth;
+        int width = _imageWidth, gridWidth = _gridWidth, kernelWidth = _kernelWidth;
+        ref float masks = ref MemoryMarshal.GetArrayDataReference(_laneMasks);
         Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         Vector512<int> low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         Vector512<int> high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
@@ -187,7 +208,7 @@ internal sealed class Col2ImGemmPlan
             float* row = plane + ((long)y * width);
             for (int j0 = 0; 2 * j0 < width; j0 += 16)
             {
-                Vector512<int> j = Vector512.Create(j0) + lane;
+                ref float chunkMasks = ref Unsafe.Add(ref masks, j0 * kernelWidth);
                 Vector512<float> even = Vector512<float>.Zero, odd = Vector512<float>.Zero;
                 for (int kh = 0; kh < _kernelHeight; kh++)
                 {
@@ -197,16 +218,14 @@ internal sealed class Col2ImGemmPlan
                         continue;
                     }
 
-                    ref float gridRow = ref Unsafe.Add(ref columns, (kh * _kernelWidth * _plane) + (t / _strideHeight * gridWidth));
-                    for (int kw = 0; kw < _kernelWidth; kw++)
+                    ref float gridRow = ref Unsafe.Add(ref columns, (kh * kernelWidth * _plane) + (t / _strideHeight * gridWidth));
+                    for (int kw = 0; kw < kernelWidth; kw++)
                     {
-                        // x = 2·ow + kw − PW = 2·(ow + shift) + parity: lane j reads grid column ow = j − shift.
-                        int u = kw - _padWidth, parity = u & 1, shift = (u - parity) >> 1;
-                        Vector512<int> ow = j - Vector512.Create(shift);
-                        // Lanes past the image row (x = 2j + parity ≥ width) are summed too, but not stored.
-                        Vector512<int> inside = Vector512.GreaterThanOrEqual(ow, Vector512<int>.Zero) & Vector512.LessThan(ow, Vector512.Create(gridWidth));
-                        Vector512<float> v = Vector512.LoadUnsafe(ref Unsafe.Add(ref gridRow, (kw * _plane) + j0 - shift)) & inside.AsSingle();
-                        if (parity == 0)
+                        // Lane j (image column 2j + parity) reads grid column j − shift, masked where that is outside the
+                        // grid; lanes past the image row are summed too, but not stored.
+                        Vector512<float> v = Vector512.LoadUnsafe(ref Unsafe.Add(ref gridRow, (kw * _plane) + j0 - Shift(kw)))
+                            & Vector512.LoadUnsafe(ref chunkMasks, (nuint)(kw * 16));
+                        if (Parity(kw) == 0)
                         {
                             even += v;
                         }
@@ -224,6 +243,12 @@ internal sealed class Col2ImGemmPlan
             }
         }
     }
+
+    /// <summary>Kernel column kw adds grid column ow to image column 2·(ow + shift) + parity: the shift.</summary>
+    private int Shift(int kw) => (kw - _padWidth - Parity(kw)) >> 1;
+
+    /// <summary>The parity of the image columns kernel column kw adds to.</summary>
+    private int Parity(int kw) => (kw - _padWidth) & 1;
 
     private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
