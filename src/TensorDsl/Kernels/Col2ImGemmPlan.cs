@@ -32,6 +32,7 @@ internal sealed class Col2ImGemmPlan
     private readonly int _imageChannels, _imageHeight, _imageWidth;
     private readonly int _kernelHeight, _kernelWidth, _kernelArea, _strideHeight, _padHeight, _padWidth;
     private readonly int _rows, _columns, _strips, _margin;
+    private readonly bool _narrowTail;
     private readonly int _blockChannels, _blocks, _blockTiles, _tasks;
     private readonly int[] _gridOffsets, _weightIndex;
 
@@ -59,6 +60,9 @@ internal sealed class Col2ImGemmPlan
         _rows = rows;
         _columns = MicroKernels.WideColumnsFor(rows);
         _strips = (_plane + _columns - 1) / _columns;
+
+        // 12 × 32 tiles whose last strip would have at most 16 new positions: that strip as a 12 × 16 tile instead.
+        _narrowTail = rows == 12 && _plane % _columns is > 0 and <= 16;
 
         // Floats kept before and after the columns, which the col2im's whole-vector reads may touch (masked off): a
         // row's last vector starts at most about KW + PW past the grid row's end.
@@ -169,14 +173,22 @@ internal sealed class Col2ImGemmPlan
                 ref float g = ref Unsafe.AsRef(in gridSpan[n * k * plane]);
 
                 // Each tile of weights stays in L1 while it runs along the image's strips; the last strip ends at the
-                // plane's end, overlapping its neighbour (the same sums again, so the same values).
+                // plane's end, overlapping its neighbour (the same sums again, so the same values), one vector wide
+                // where that covers the rest with 12-row tiles.
                 for (int t = 0; t < tiles; t++)
                 {
                     ref float a = ref Unsafe.Add(ref packed, ((block * _blockTiles) + t) * TileLength);
+                    ref float tileColumns = ref Unsafe.Add(ref columnsStart, t * rows * plane);
                     for (int s = 0; s < _strips; s++)
                     {
                         int p0 = Math.Min(s * columns, plane - columns);
-                        MicroKernels.GemmTiles(rows, true, ref a, ref Unsafe.Add(ref g, p0), ref offsets, k, ref Unsafe.Add(ref columnsStart, (t * rows * plane) + p0), plane, false, 1);
+                        if (s == _strips - 1 && _narrowTail)
+                        {
+                            MicroKernels.GemmTile12x16(ref a, ref Unsafe.Add(ref g, plane - 16), ref offsets, k, ref Unsafe.Add(ref tileColumns, plane - 16), plane, false);
+                            continue;
+                        }
+
+                        MicroKernels.GemmTiles(rows, true, ref a, ref Unsafe.Add(ref g, p0), ref offsets, k, ref Unsafe.Add(ref tileColumns, p0), plane, false, 1);
                     }
                 }
 

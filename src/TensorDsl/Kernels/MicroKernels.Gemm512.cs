@@ -357,6 +357,82 @@ public static partial class MicroKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gemm12x1Avx512(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc, bool accumulate)
+    {
+        Vector512<float> c0_0 = default;
+        Vector512<float> c1_0 = default;
+        Vector512<float> c2_0 = default;
+        Vector512<float> c3_0 = default;
+        Vector512<float> c4_0 = default;
+        Vector512<float> c5_0 = default;
+        Vector512<float> c6_0 = default;
+        Vector512<float> c7_0 = default;
+        Vector512<float> c8_0 = default;
+        Vector512<float> c9_0 = default;
+        Vector512<float> c10_0 = default;
+        Vector512<float> c11_0 = default;
+        if (accumulate)
+        {
+            c0_0 = Vector512.LoadUnsafe(ref c, (nuint)((0 * ldc) + 0));
+            c1_0 = Vector512.LoadUnsafe(ref c, (nuint)((1 * ldc) + 0));
+            c2_0 = Vector512.LoadUnsafe(ref c, (nuint)((2 * ldc) + 0));
+            c3_0 = Vector512.LoadUnsafe(ref c, (nuint)((3 * ldc) + 0));
+            c4_0 = Vector512.LoadUnsafe(ref c, (nuint)((4 * ldc) + 0));
+            c5_0 = Vector512.LoadUnsafe(ref c, (nuint)((5 * ldc) + 0));
+            c6_0 = Vector512.LoadUnsafe(ref c, (nuint)((6 * ldc) + 0));
+            c7_0 = Vector512.LoadUnsafe(ref c, (nuint)((7 * ldc) + 0));
+            c8_0 = Vector512.LoadUnsafe(ref c, (nuint)((8 * ldc) + 0));
+            c9_0 = Vector512.LoadUnsafe(ref c, (nuint)((9 * ldc) + 0));
+            c10_0 = Vector512.LoadUnsafe(ref c, (nuint)((10 * ldc) + 0));
+            c11_0 = Vector512.LoadUnsafe(ref c, (nuint)((11 * ldc) + 0));
+        }
+
+        for (int i = 0; i < k; i++)
+        {
+            ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref source, 0);
+            Vector512<float> w = Vector512.Create(Unsafe.Add(ref a, 0));
+            c0_0 = Avx512F.FusedMultiplyAdd(w, b0, c0_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 1));
+            c1_0 = Avx512F.FusedMultiplyAdd(w, b0, c1_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 2));
+            c2_0 = Avx512F.FusedMultiplyAdd(w, b0, c2_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 3));
+            c3_0 = Avx512F.FusedMultiplyAdd(w, b0, c3_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 4));
+            c4_0 = Avx512F.FusedMultiplyAdd(w, b0, c4_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 5));
+            c5_0 = Avx512F.FusedMultiplyAdd(w, b0, c5_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 6));
+            c6_0 = Avx512F.FusedMultiplyAdd(w, b0, c6_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 7));
+            c7_0 = Avx512F.FusedMultiplyAdd(w, b0, c7_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 8));
+            c8_0 = Avx512F.FusedMultiplyAdd(w, b0, c8_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 9));
+            c9_0 = Avx512F.FusedMultiplyAdd(w, b0, c9_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 10));
+            c10_0 = Avx512F.FusedMultiplyAdd(w, b0, c10_0);
+            w = Vector512.Create(Unsafe.Add(ref a, 11));
+            c11_0 = Avx512F.FusedMultiplyAdd(w, b0, c11_0);
+            a = ref Unsafe.Add(ref a, 12);
+        }
+
+        c0_0.StoreUnsafe(ref c, (nuint)((0 * ldc) + 0));
+        c1_0.StoreUnsafe(ref c, (nuint)((1 * ldc) + 0));
+        c2_0.StoreUnsafe(ref c, (nuint)((2 * ldc) + 0));
+        c3_0.StoreUnsafe(ref c, (nuint)((3 * ldc) + 0));
+        c4_0.StoreUnsafe(ref c, (nuint)((4 * ldc) + 0));
+        c5_0.StoreUnsafe(ref c, (nuint)((5 * ldc) + 0));
+        c6_0.StoreUnsafe(ref c, (nuint)((6 * ldc) + 0));
+        c7_0.StoreUnsafe(ref c, (nuint)((7 * ldc) + 0));
+        c8_0.StoreUnsafe(ref c, (nuint)((8 * ldc) + 0));
+        c9_0.StoreUnsafe(ref c, (nuint)((9 * ldc) + 0));
+        c10_0.StoreUnsafe(ref c, (nuint)((10 * ldc) + 0));
+        c11_0.StoreUnsafe(ref c, (nuint)((11 * ldc) + 0));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Gemm8x3Avx512(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc, bool accumulate)
     {
         Vector512<float> c0_0 = default, c0_1 = default, c0_2 = default;

@@ -100,6 +100,20 @@ public static partial class MicroKernels
     }
 
     /// <summary>
+    /// One 12 × 16 tile (12 rows, one vector of positions) over the 12-row tiles' packed weights: the narrow end of a
+    /// run of 12 × 32 tiles (a plane of 196 positions is six of them and 4 more); see <see cref="GemmTile"/>.
+    /// </summary>
+    public static void GemmTile12x16(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc, bool accumulate)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            throw new PlatformNotSupportedException("The AVX-512 tiles need AVX-512F.");
+        }
+
+        Gemm12x1Avx512(ref a, ref b, ref offsets, k, ref c, ldc, accumulate);
+    }
+
+    /// <summary>
     /// <paramref name="count"/> adjacent tiles: tile t reads <c>b</c> and writes <c>c</c> shifted by t tile widths
     /// (<see cref="WideColumnsFor"/> when <paramref name="wide"/>, else <see cref="ColumnsFor"/>); see <see cref="GemmTile"/>.
     /// </summary>
