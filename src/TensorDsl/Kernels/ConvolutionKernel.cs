@@ -53,6 +53,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly WinogradPlan? _winogradCorrelate, _winogradScatter;
     private readonly DirectGemmPlan? _directCorrelate, _directScatter;
     private readonly Col2ImGemmPlan? _col2ImScatter;
+    private readonly BroadcastGemmPlan? _broadcastCorrelate;
     private readonly WinogradGradient? _winogradGradient;
 
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
@@ -191,6 +192,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
         }
         else if (wide && (strideHeight > 1 || strideWidth > 1))
         {
+            // Output channels in blocks of 64: the broadcast tiles, nothing packed per position (BroadcastGemmPlan).
+            _broadcastCorrelate = BroadcastGemmPlan.TryCreate(
+                batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth);
             _directCorrelate = DirectGemmPlan.TryCreate(
                 batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, imageChannels * _kernelArea);
         }
@@ -296,6 +300,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
 
+    /// <summary>Whether the correlation runs on the broadcast tiles (<see cref="BroadcastGemmPlan"/>).</summary>
+    internal bool CorrelatesByBroadcast => _broadcastCorrelate is not null && _winogradCorrelate is null;
+
     /// <summary>Whether the transposed correlation runs as GEMM and col2im (<see cref="Col2ImGemmPlan"/>).</summary>
     internal bool ScattersByCol2Im => _col2ImScatter is not null && _winogradScatter is null && _directScatter is null;
 
@@ -305,6 +312,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         if (_winogradCorrelate is not null)
         {
             _winogradCorrelate.Run(image, weight, bias, grid);
+        }
+        else if (_broadcastCorrelate is not null)
+        {
+            _broadcastCorrelate.Run(image, weight, bias, grid);
         }
         else if (_directCorrelate is not null)
         {

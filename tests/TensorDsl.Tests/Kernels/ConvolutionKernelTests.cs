@@ -270,6 +270,37 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(2, 32, 15, 13, 64, 3, 3, 2, 2, 1, 1, true)]
+    [InlineData(1, 30, 40, 40, 128, 3, 3, 2, 2, 1, 1, true)]
+    [InlineData(2, 29, 68, 68, 64, 3, 3, 2, 2, 1, 1, true)]
+    [InlineData(3, 16, 17, 19, 64, 5, 5, 3, 3, 2, 2, false)]
+    [InlineData(2, 20, 11, 17, 64, 3, 5, 1, 2, 0, 2, true)]
+    [InlineData(2, 30, 9, 9, 64, 3, 3, 2, 2, 2, 2, false)]
+    public void Broadcast_tiles_match_the_reference_and_the_256_bit_tiles(int n, int c, int h, int w, int oc, int kh, int kw, int sh, int sw, int ph, int pw, bool biased)
+    {
+        // On AVX-512, strided correlations with output channels in blocks of 64 and at least 256 taps run on the broadcast
+        // tiles: a plane in one chunk and in two (68×68 → 34×34 positions, the second chunk partial), 128 channels (two
+        // blocks), stride 3 with a 5×5 window, a stride along the rows only, padding as wide as the window's reach, no
+        // bias. Each element is the same FMA chain as the 256-bit tiles' (bit-identical).
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
+        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, sw, pw));
+        double[] x = TestData.Random(xs.Length, 71), wt = TestData.Random(ws.Length, 72), b = TestData.Random(oc, 73);
+        float[] Run(bool wide)
+        {
+            var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, kh, kw, sh, sw, ph, pw, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+            Assert.Equal(wide && MicroKernels.Avx512, kernel.CorrelatesByBroadcast);
+            float[] y = Filled(ys.Length);
+            kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), biased ? TestData.ToSingle(b) : ReadOnlySpan<float>.Empty, y);
+            return y;
+        }
+
+        float[] narrow = Run(false), wide = MicroKernels.Avx512 ? Run(true) : narrow;
+        string name = xs + " k" + kh + "×" + kw + " s" + sh + "×" + sw + " p" + ph + "×" + pw + " oc" + oc;
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, biased ? b : null, sh, sw, ph, pw), wide, RelTol, AbsTol, name + " y", ys.Dims);
+        Assert.Equal(narrow, wide);
+    }
+
+    [Theory]
     [InlineData(16, 40, 14, 14, 64, 3, 3, 2, 1, 1)]
     [InlineData(3, 5, 13, 11, 40, 3, 3, 2, 1, 1)]
     [InlineData(2, 3, 9, 70, 32, 3, 3, 2, 1, 1)]

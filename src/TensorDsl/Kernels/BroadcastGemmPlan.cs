@@ -1,0 +1,255 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using TensorDsl.Threading;
+
+namespace TensorDsl.Kernels;
+
+/// <summary>
+/// A strided correlation on the AVX-512 broadcast tiles (<see cref="MicroKernels.PositionsTile"/>): 6 output positions ×
+/// 64 output channels per tile, each position's input values broadcast straight from a zero-padded copy of the input
+/// rows it reads, the weights transposed so that a tap's 64 output channels are 4 vectors. Nothing is packed per
+/// position (the im2col packing took 9–25 % of a strided forward on the stacked direct GEMM), and a stride only changes
+/// the positions' bases. One task per image and chunk of its positions: it pads the input rows the chunk reads, sums
+/// each block of 64 output channels over the taps (weights a reduction block at a time, in L1) into position-major
+/// scratch, and transposes that into the NCHW output with the bias. Each output element is one FMA chain over the taps
+/// in (c, kh, kw) order with the bias added last: bit-identical to the GEMM tiles.
+/// </summary>
+internal sealed class BroadcastGemmPlan
+{
+    /// <summary>Output channels per tile: 4 vectors.</summary>
+    private const int BlockChannels = 64;
+
+    /// <summary>Output positions per tile.</summary>
+    private const int GroupPositions = 6;
+
+    /// <summary>Taps per reduction block: 128 × 64 weights, 32 KiB, stay in L1 while the chunk's tiles read them.</summary>
+    private const int BlockTaps = 128;
+
+    /// <summary>Floats of position-major sums one chunk may take: a quarter of a 1 MiB L2.</summary>
+    private const int ChunkFloats = 64 * 1024;
+
+    private readonly int _channels, _height, _width, _strideHeight, _strideWidth, _padHeight, _padWidth, _kernelHeight, _kernelWidth;
+    private readonly int _outputChannels, _outputHeight, _outputWidth, _plane, _taps;
+    private readonly int _paddedHeight, _paddedWidth, _paddedPlane;
+    private readonly int _chunk, _chunks, _tasks, _blocks;
+    private readonly int[] _offsets;
+
+    private BroadcastGemmPlan(
+        int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
+        int outputChannels, int outputHeight, int outputWidth)
+    {
+        _channels = channels;
+        _height = height;
+        _width = width;
+        _strideHeight = strideHeight;
+        _strideWidth = strideWidth;
+        _padHeight = padHeight;
+        _padWidth = padWidth;
+        _kernelHeight = kernelHeight;
+        _kernelWidth = kernelWidth;
+        _outputChannels = outputChannels;
+        _outputHeight = outputHeight;
+        _outputWidth = outputWidth;
+        _plane = outputHeight * outputWidth;
+        _taps = channels * kernelHeight * kernelWidth;
+        _blocks = outputChannels / BlockChannels;
+
+        // The padded rows and columns every window reads (the last window may end before the padding does).
+        _paddedHeight = Math.Max(height + (2 * padHeight), ((outputHeight - 1) * strideHeight) + kernelHeight);
+        _paddedWidth = Math.Max(width + (2 * padWidth), ((outputWidth - 1) * strideWidth) + kernelWidth);
+        _paddedPlane = _paddedHeight * _paddedWidth;
+        _offsets = new int[_taps];
+        for (int c = 0, t = 0; c < channels; c++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                for (int kw = 0; kw < kernelWidth; kw++, t++)
+                {
+                    _offsets[t] = (c * _paddedPlane) + (kh * _paddedWidth) + kw;
+                }
+            }
+        }
+
+        // A whole plane per chunk where its sums fit, else runs of 48 positions (whole tiles and whole transposes).
+        int most = Math.Max(48, ChunkFloats / outputChannels / 48 * 48);
+        _chunk = _plane <= most ? _plane : most;
+        _chunks = (_plane + _chunk - 1) / _chunk;
+        _tasks = batch * _chunks;
+    }
+
+    /// <summary>
+    /// Plans the correlation of an N×C×H×W input with a window (stride, padding, kernel) into N×OC×OH×OW; null where it
+    /// does not apply: it needs AVX-512, output channels in whole blocks of 64, a stride (stride-1 windows have their own
+    /// plans), and at least <see cref="MinimumTaps"/> taps to amortize the transposed stores of the output (resnet_stem's
+    /// 147: its stores took a third of the time, and the stacked direct GEMM, storing from its tiles, was faster).
+    /// </summary>
+    public static BroadcastGemmPlan? TryCreate(
+        int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
+        int outputChannels, int outputHeight, int outputWidth)
+    {
+        if (!MicroKernels.Avx512 || outputChannels % BlockChannels != 0 || (strideHeight == 1 && strideWidth == 1) || outputHeight * outputWidth < GroupPositions
+            || channels * kernelHeight * kernelWidth < MinimumTaps)
+        {
+            return null;
+        }
+
+        return new BroadcastGemmPlan(batch, channels, height, width, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, outputChannels, outputHeight, outputWidth);
+    }
+
+    /// <summary>Taps (C·KH·KW) the plan needs at least (see <see cref="TryCreate"/>).</summary>
+    public const int MinimumTaps = 256;
+
+    public void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        float[] packed = Workspace.Packed(_blocks * _taps * BlockChannels);
+        var prepare = new PrepareJob { Plan = this, Weight = weight, Packed = packed };
+        TensorThreads.Run(_blocks, ref prepare);
+        var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
+        TensorThreads.Run(_tasks, ref job);
+    }
+
+    /// <summary>Block <paramref name="block"/>'s weights transposed: packed[(block·taps + t)·64 + j] = W[64·block + j, t].</summary>
+    private void Prepare(int block, ReadOnlySpan<float> weight, float[] packed)
+    {
+        Span<float> target = packed.AsSpan(block * _taps * BlockChannels, _taps * BlockChannels);
+        for (int j = 0; j < BlockChannels; j++)
+        {
+            ReadOnlySpan<float> filter = weight.Slice(((block * BlockChannels) + j) * _taps, _taps);
+            for (int t = 0; t < _taps; t++)
+            {
+                target[(t * BlockChannels) + j] = filter[t];
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        int groupsMost = (_chunk + GroupPositions - 1) / GroupPositions;
+        float[] paddedArray = Workspace.Source((_channels * _paddedPlane) + 16);
+        float[] sumsArray = Workspace.Tile(_blocks * groupsMost * GroupPositions * BlockChannels);
+        ref float padded = ref MemoryMarshal.GetArrayDataReference(paddedArray);
+        ref float sums = ref MemoryMarshal.GetArrayDataReference(sumsArray);
+        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
+        Span<int> bases = stackalloc int[groupsMost * GroupPositions];
+        for (int task = begin; task < end; task++)
+        {
+            int n = task / _chunks, p0 = task % _chunks * _chunk, count = Math.Min(_chunk, _plane - p0);
+            int groups = (count + GroupPositions - 1) / GroupPositions;
+
+            // The padded rows the chunk's windows read, then each position's base (the last group repeats the last position).
+            int row0 = p0 / _outputWidth * _strideHeight, row1 = (((p0 + count - 1) / _outputWidth) * _strideHeight) + _kernelHeight;
+            Pad(input, n, row0, row1, paddedArray);
+            for (int i = 0; i < groups * GroupPositions; i++)
+            {
+                int p = p0 + Math.Min(i, count - 1);
+                bases[i] = (p / _outputWidth * _strideHeight * _paddedWidth) + (p % _outputWidth * _strideWidth);
+            }
+
+            for (int block = 0; block < _blocks; block++)
+            {
+                ref float blockSums = ref Unsafe.Add(ref sums, block * groups * GroupPositions * BlockChannels);
+                for (int k0 = 0; k0 < _taps; k0 += BlockTaps)
+                {
+                    int kb = Math.Min(BlockTaps, _taps - k0);
+                    ref float w = ref Unsafe.Add(ref packed, ((block * _taps) + k0) * BlockChannels);
+                    for (int g = 0, i = 0; g < groups; g++, i += GroupPositions)
+                    {
+                        MicroKernels.PositionsTile(
+                            ref padded, bases[i], bases[i + 1], bases[i + 2], bases[i + 3], bases[i + 4], bases[i + 5], ref Unsafe.Add(ref offsets, k0),
+                            ref w, kb, ref Unsafe.Add(ref blockSums, i * BlockChannels), BlockChannels, k0 > 0);
+                    }
+                }
+
+                Store(ref blockSums, count, n, p0, block, bias, output);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies image <paramref name="n"/>'s input rows that padded rows row0 … row1 − 1 hold into them, zero where the
+    /// padding is (every channel).
+    /// </summary>
+    private void Pad(ReadOnlySpan<float> input, int n, int row0, int row1, float[] padded)
+    {
+        int imageSize = _channels * _height * _width;
+        for (int c = 0; c < _channels; c++)
+        {
+            ReadOnlySpan<float> plane = input.Slice((n * imageSize) + (c * _height * _width), _height * _width);
+            for (int r = row0; r < row1; r++)
+            {
+                Span<float> target = padded.AsSpan((c * _paddedPlane) + (r * _paddedWidth), _paddedWidth);
+                int ih = r - _padHeight;
+                if ((uint)ih >= (uint)_height)
+                {
+                    target.Clear();
+                    continue;
+                }
+
+                target.Slice(0, _padWidth).Clear();
+                plane.Slice(ih * _width, _width).CopyTo(target.Slice(_padWidth));
+                target.Slice(_padWidth + _width).Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The chunk's position-major sums of one block of 64 output channels, plus the bias, into the NCHW output: 16
+    /// positions × 16 channels at a time, transposed in registers and stored under a mask where the chunk ends.
+    /// </summary>
+    private unsafe void Store(ref float blockSums, int count, int n, int p0, int block, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        Span<float> transposed = stackalloc float[16 * 16];
+        ref float t = ref MemoryMarshal.GetReference(transposed);
+        Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        fixed (float* target = output)
+        {
+            for (int q = 0; q < count; q += 16)
+            {
+                int positions = Math.Min(16, count - q);
+                Vector512<float> mask = Vector512.LessThan(lane, Vector512.Create(positions)).AsSingle();
+                for (int j0 = 0; j0 < BlockChannels; j0 += 16)
+                {
+                    // transposed[j·16 + i] = sums of position q + i, channel j0 + j.
+                    Transpose.Block16(ref Unsafe.Add(ref blockSums, (q * BlockChannels) + j0), BlockChannels, positions, ref t, 16);
+                    for (int j = 0; j < 16; j++)
+                    {
+                        int oc = (block * BlockChannels) + j0 + j;
+                        Vector512<float> v = Vector512.LoadUnsafe(ref t, (nuint)(j * 16)) + Vector512.Create(bias.IsEmpty ? 0f : bias[oc]);
+                        Avx512F.MaskStore(target + ((((long)n * _outputChannels) + oc) * _plane) + p0 + q, mask, v);
+                    }
+                }
+            }
+        }
+    }
+
+    private ref struct PrepareJob : IParallelJob
+    {
+        public BroadcastGemmPlan Plan;
+        public ReadOnlySpan<float> Weight;
+        public float[] Packed;
+
+        public void Execute(int begin, int end)
+        {
+            for (int block = begin; block < end; block++)
+            {
+                Plan.Prepare(block, Weight, Packed);
+            }
+        }
+    }
+
+    private ref struct ComputeJob : IParallelJob
+    {
+        public BroadcastGemmPlan Plan;
+        public ReadOnlySpan<float> Input;
+        public float[] Packed;
+        public ReadOnlySpan<float> Bias;
+        public Span<float> Output;
+
+        public void Execute(int begin, int end) => Plan.Compute(begin, end, Input, Packed, Bias, Output);
+    }
+}
