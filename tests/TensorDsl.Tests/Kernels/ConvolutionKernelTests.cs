@@ -240,8 +240,8 @@ public class ConvolutionKernelTests
         // On AVX-512, 1×1 windows (both directions) and strided correlations run one GEMM over the batch's stacked
         // positions, packed straight from the input and stored straight into the output: strips across images, a
         // plane smaller than a strip, an overlapping last strip, a partial last channel block, padding on every side,
-        // different strides per axis (stride 3 and channels under 32: the GEMM plan instead). Each element is the same
-        // FMA chain as the 256-bit tiles' (bit-identical).
+        // different strides per axis (stride 3 and channels under 32: the GEMM plan instead; 64 channels over 147 taps: the
+        // broadcast tiles). Each element is the same FMA chain as the 256-bit tiles' (bit-identical).
         Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
         Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, sw, pw));
         double[] x = TestData.Random(xs.Length, 51), wt = TestData.Random(ws.Length, 52), b = TestData.Random(oc, 53), gy = TestData.Random(ys.Length, 54);
@@ -276,12 +276,14 @@ public class ConvolutionKernelTests
     [InlineData(3, 16, 17, 19, 64, 5, 5, 3, 3, 2, 2, false)]
     [InlineData(2, 20, 11, 17, 64, 3, 5, 1, 2, 0, 2, true)]
     [InlineData(2, 30, 9, 9, 64, 3, 3, 2, 2, 2, 2, false)]
+    [InlineData(2, 3, 70, 70, 64, 7, 7, 2, 2, 3, 3, true)]
     public void Broadcast_tiles_match_the_reference_and_the_256_bit_tiles(int n, int c, int h, int w, int oc, int kh, int kw, int sh, int sw, int ph, int pw, bool biased)
     {
-        // On AVX-512, strided correlations with output channels in blocks of 64 and at least 256 taps run on the broadcast
-        // tiles: a plane in one chunk and in two (68×68 → 34×34 positions, the second chunk partial), 128 channels (two
-        // blocks), stride 3 with a 5×5 window, a stride along the rows only, padding as wide as the window's reach, no
-        // bias. Each element is the same FMA chain as the 256-bit tiles' (bit-identical).
+        // On AVX-512, strided correlations with output channels in blocks of 64 and at least 128 taps run on the broadcast
+        // tiles: a plane in one chunk and in two (68×68 → 34×34 positions, the second chunk partial; a resnet_stem-like
+        // 7×7 window over 3 channels), 128 channels (two blocks), stride 3 with a 5×5 window, a stride along the rows
+        // only, padding as wide as the window's reach, no bias. Each element is the same FMA chain as the 256-bit tiles'
+        // (bit-identical).
         Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
         Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, sw, pw));
         double[] x = TestData.Random(xs.Length, 71), wt = TestData.Random(ws.Length, 72), b = TestData.Random(oc, 73);
