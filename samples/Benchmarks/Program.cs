@@ -97,10 +97,10 @@ public static class Program
                 }
 
                 // Long enough for the JIT to finish tiering the code around the kernels (a few dozen calls are not).
-                Warm(c.Forward);
+                Compare.Warm(c.Forward);
                 foreach ((string _, Action part) in c.BackwardParts())
                 {
-                    Warm(part);
+                    Compare.Warm(part);
                 }
 
                 double fwd = Compare.BestMs(c.Forward);
@@ -121,13 +121,4 @@ public static class Program
         return 0;
     }
 
-    /// <summary>Calls <paramref name="call"/> for half a second (at least 50 times).</summary>
-    private static void Warm(Action call)
-    {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        for (int i = 0; i < 50 || watch.Elapsed.TotalSeconds < 0.5; i++)
-        {
-            call();
-        }
-    }
 }
