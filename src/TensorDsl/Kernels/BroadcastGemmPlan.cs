@@ -197,34 +197,12 @@ internal sealed class BroadcastGemmPlan
         }
     }
 
-    /// <summary>
-    /// The chunk's position-major sums of one block of 64 output channels, plus the bias, into the NCHW output: 16
-    /// positions × 16 channels at a time, transposed in registers and stored under a mask where the chunk ends.
-    /// </summary>
+    /// <summary>The chunk's position-major sums of one block of 64 output channels, plus the bias, into the NCHW output.</summary>
     private unsafe void Store(ref float blockSums, int count, int n, int p0, int block, ReadOnlySpan<float> bias, Span<float> output)
     {
-        Span<float> transposed = stackalloc float[16 * 16];
-        ref float t = ref MemoryMarshal.GetReference(transposed);
-        Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         fixed (float* target = output)
         {
-            // 16 output channels' rows at a time, each written along in order: 16 streams into memory rather than 64.
-            for (int j0 = 0; j0 < BlockChannels; j0 += 16)
-            {
-                for (int q = 0; q < count; q += 16)
-                {
-                    int positions = Math.Min(16, count - q);
-                    Vector512<float> mask = Vector512.LessThan(lane, Vector512.Create(positions)).AsSingle();
-                    // transposed[j·16 + i] = sums of position q + i, channel j0 + j.
-                    Transpose.Block16(ref Unsafe.Add(ref blockSums, (q * BlockChannels) + j0), BlockChannels, positions, ref t, 16);
-                    for (int j = 0; j < 16; j++)
-                    {
-                        int oc = (block * BlockChannels) + j0 + j;
-                        Vector512<float> v = Vector512.LoadUnsafe(ref t, (nuint)(j * 16)) + Vector512.Create(bias.IsEmpty ? 0f : bias[oc]);
-                        Avx512F.MaskStore(target + ((((long)n * _outputChannels) + oc) * _plane) + p0 + q, mask, v);
-                    }
-                }
-            }
+            Transpose.PositionsToPlanes(ref blockSums, BlockChannels, count, bias, block * BlockChannels, target + ((((long)n * _outputChannels) + (block * BlockChannels)) * _plane) + p0, _plane);
         }
     }
 
