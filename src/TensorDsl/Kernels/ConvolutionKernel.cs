@@ -54,6 +54,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly DirectGemmPlan? _directCorrelate, _directScatter;
     private readonly Col2ImGemmPlan? _col2ImScatter;
     private readonly BroadcastGemmPlan? _broadcastCorrelate;
+    private readonly RowBroadcastPlan? _rowCorrelate;
     private readonly WinogradGradient? _winogradGradient;
 
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
@@ -206,6 +207,12 @@ public sealed class ConvolutionKernel : IPreparedGradient
             _col2ImScatter = Col2ImGemmPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth);
         }
 
+        // 16 output channels, stride 1, no padding on AVX-512: the run tiles (RowBroadcastPlan), only output positions.
+        if (wide && _directCorrelate is null && _broadcastCorrelate is null)
+        {
+            _rowCorrelate = RowBroadcastPlan.TryCreate(imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth);
+        }
+
         // 3×3 stride-1 windows on AVX-512: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation
         // (a correlation with the flipped kernel and padding 2 − pad), 2.25× fewer multiplies than the GEMM.
         if (wide && winograd && kernelHeight == 3 && kernelWidth == 3 && strideHeight == 1 && strideWidth == 1 && padHeight == padWidth)
@@ -303,6 +310,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>Whether the correlation runs on the broadcast tiles (<see cref="BroadcastGemmPlan"/>).</summary>
     internal bool CorrelatesByBroadcast => _broadcastCorrelate is not null && _winogradCorrelate is null;
 
+    /// <summary>Whether the correlation runs on the run tiles (<see cref="RowBroadcastPlan"/>).</summary>
+    internal bool CorrelatesByRows => _rowCorrelate is not null && _winogradCorrelate is null && _directCorrelate is null && _broadcastCorrelate is null;
+
     /// <summary>Whether the transposed correlation runs as GEMM and col2im (<see cref="Col2ImGemmPlan"/>).</summary>
     internal bool ScattersByCol2Im => _col2ImScatter is not null && _winogradScatter is null && _directScatter is null;
 
@@ -316,6 +326,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         else if (_broadcastCorrelate is not null)
         {
             _broadcastCorrelate.Run(image, weight, bias, grid);
+        }
+        else if (_rowCorrelate is not null)
+        {
+            _rowCorrelate.Run(_batch, image, weight, bias, grid);
         }
         else if (_directCorrelate is not null)
         {

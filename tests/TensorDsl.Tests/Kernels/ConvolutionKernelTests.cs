@@ -303,6 +303,35 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(3, 6, 14, 14, 5, 5, true)]
+    [InlineData(2, 4, 10, 11, 3, 4, true)]
+    [InlineData(2, 5, 9, 25, 2, 3, false)]
+    [InlineData(1, 3, 8, 44, 5, 5, true)]
+    [InlineData(4, 1, 11, 20, 3, 5, true)]
+    public void Run_tiles_match_the_reference_and_the_256_bit_tiles(int n, int c, int h, int w, int kh, int kw, bool biased)
+    {
+        // On AVX-512, stride-1 correlations without padding into 16 output channels run on the run tiles: rows of 10
+        // (lenet_c2), exactly 8, 23 (two runs of 12, the last overlapping), 40 (several runs), a 3×5 window over one
+        // channel, no bias (3×3 windows take Winograd instead). Each element is the same FMA chain as the 256-bit tiles' (bit-identical).
+        const int oc = 16;
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
+        Shape4 ys = new(n, oc, h - kh + 1, w - kw + 1);
+        double[] x = TestData.Random(xs.Length, 81), wt = TestData.Random(ws.Length, 82), b = TestData.Random(oc, 83);
+        float[] Run(bool wide)
+        {
+            var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, kh, kw, 1, 1, 0, 0, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+            Assert.Equal(wide && MicroKernels.Avx512, kernel.CorrelatesByRows);
+            float[] y = Filled(ys.Length);
+            kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), biased ? TestData.ToSingle(b) : ReadOnlySpan<float>.Empty, y);
+            return y;
+        }
+
+        float[] narrow = Run(false), wide = MicroKernels.Avx512 ? Run(true) : narrow;
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, biased ? b : null, 1, 1, 0, 0), wide, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " y", ys.Dims);
+        Assert.Equal(narrow, wide);
+    }
+
+    [Theory]
     [InlineData(16, 40, 14, 14, 64, 3, 3, 2, 1, 1)]
     [InlineData(3, 5, 13, 11, 40, 3, 3, 2, 1, 1)]
     [InlineData(2, 3, 9, 70, 32, 3, 3, 2, 1, 1)]

@@ -1,0 +1,139 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TensorDsl.Threading;
+
+namespace TensorDsl.Kernels;
+
+/// <summary>
+/// A stride-1 correlation without padding and with few output channels (a multiple of 16, under 32: lenet_c2) on the
+/// AVX-512 run tiles (<see cref="MicroKernels.RunTile"/>): R consecutive output positions of a row × 16 output channels,
+/// each position's input values broadcast straight from the image, the weights transposed. The GEMM plan computes
+/// rows as wide as the input's (lenet_c2: 14 for 10 outputs, a third of its multiplies dropped) and the stacked direct
+/// GEMM packs more than 16 output channels repay; this computes only output positions and packs nothing per position.
+/// One task per image: each block of 16 output channels sums every position's taps into position-major scratch, then
+/// transposes it into the NCHW output with the bias. Each output element is one FMA chain over the taps in (c, kh, kw)
+/// order with the bias added last: bit-identical to the GEMM tiles.
+/// </summary>
+internal sealed class RowBroadcastPlan
+{
+    private const int BlockChannels = 16;
+
+    private readonly int _channels, _height, _width, _outputChannels, _outputHeight, _outputWidth, _plane, _taps, _blocks, _run;
+    private readonly int[] _offsets;
+
+    private RowBroadcastPlan(int channels, int height, int width, int kernelHeight, int kernelWidth, int outputChannels, int outputHeight, int outputWidth, int run)
+    {
+        _channels = channels;
+        _height = height;
+        _width = width;
+        _outputChannels = outputChannels;
+        _outputHeight = outputHeight;
+        _outputWidth = outputWidth;
+        _plane = outputHeight * outputWidth;
+        _taps = channels * kernelHeight * kernelWidth;
+        _blocks = outputChannels / BlockChannels;
+        _run = run;
+        _offsets = new int[_taps];
+        for (int c = 0, t = 0; c < channels; c++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                for (int kw = 0; kw < kernelWidth; kw++, t++)
+                {
+                    _offsets[t] = (c * height * width) + (kh * width) + kw;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Plans the correlation of an N×C×H×W input with a KH×KW window (stride 1, no padding) into N×OC×OH×OW; null where
+    /// it does not apply: AVX-512, 16 output channels (with 32 or more the stacked direct GEMM shares its packing well
+    /// enough), and output rows at least as wide as the narrowest run tile (8).
+    /// </summary>
+    public static RowBroadcastPlan? TryCreate(
+        int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
+        int outputChannels, int outputHeight, int outputWidth)
+    {
+        if (!MicroKernels.Avx512 || strideHeight != 1 || strideWidth != 1 || padHeight != 0 || padWidth != 0 || outputChannels != BlockChannels
+            || outputWidth < 8 || outputHeight + kernelHeight - 1 != height || outputWidth + kernelWidth - 1 != width)
+        {
+            return null;
+        }
+
+        // The run tile computing the fewest positions per row (its last run ends at the row's end, overlapping).
+        int run = 8;
+        foreach (int size in MicroKernels.RunSizes)
+        {
+            if (size <= outputWidth && ((outputWidth + size - 1) / size * size) < ((outputWidth + run - 1) / run * run))
+            {
+                run = size;
+            }
+        }
+
+        return new RowBroadcastPlan(channels, height, width, kernelHeight, kernelWidth, outputChannels, outputHeight, outputWidth, run);
+    }
+
+    public void Run(int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        float[] packed = Workspace.Packed(_blocks * _taps * BlockChannels);
+        Span<float> target = packed.AsSpan(0, _blocks * _taps * BlockChannels);
+        for (int oc = 0; oc < _outputChannels; oc++)
+        {
+            int block = oc / BlockChannels, j = oc % BlockChannels;
+            ReadOnlySpan<float> filter = weight.Slice(oc * _taps, _taps);
+            for (int t = 0; t < _taps; t++)
+            {
+                target[(((block * _taps) + t) * BlockChannels) + j] = filter[t];
+            }
+        }
+
+        var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
+        TensorThreads.Run(batch, ref job);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    {
+        float[] sumsArray = Workspace.Tile(_plane * BlockChannels);
+        ref float sums = ref MemoryMarshal.GetArrayDataReference(sumsArray);
+        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
+        int imageSize = _channels * _height * _width, run = _run;
+        fixed (float* target = output)
+        {
+            for (int n = begin; n < end; n++)
+            {
+                ref float image = ref Unsafe.AsRef(in input[n * imageSize]);
+                for (int block = 0; block < _blocks; block++)
+                {
+                    ref float w = ref Unsafe.Add(ref packed, block * _taps * BlockChannels);
+                    for (int oh = 0; oh < _outputHeight; oh++)
+                    {
+                        for (int ow0 = 0; ow0 < _outputWidth; ow0 += run)
+                        {
+                            int ow = Math.Min(ow0, _outputWidth - run);
+                            MicroKernels.RunTile(
+                                run, ref Unsafe.Add(ref image, (oh * _width) + ow), ref offsets, ref w, _taps,
+                                ref Unsafe.Add(ref sums, ((oh * _outputWidth) + ow) * BlockChannels), BlockChannels, false);
+                        }
+                    }
+
+                    Transpose.PositionsToPlanes(ref sums, BlockChannels, _plane, bias, block * BlockChannels, target + ((((long)n * _outputChannels) + (block * BlockChannels)) * _plane), _plane);
+                }
+            }
+        }
+    }
+
+    private ref struct ComputeJob : IParallelJob
+    {
+        public RowBroadcastPlan Plan;
+        public ReadOnlySpan<float> Input;
+        public float[] Packed;
+        public ReadOnlySpan<float> Bias;
+        public Span<float> Output;
+
+        public void Execute(int begin, int end) => Plan.Compute(begin, end, Input, Packed, Bias, Output);
+    }
+}
