@@ -110,10 +110,11 @@ internal sealed class Col2ImGemmPlan
     /// <summary>
     /// Plans the transposed correlation of an N×GC×GH×GW grid into an N×IC×IH×IW image (weights GC×IC×KH×KW, stride
     /// (SH, 2), padding (PH, PW)) as GEMM and col2im; null where it does not apply: it needs the AVX-512 tiles, stride 2
-    /// along the rows, a grid plane of at least one tile of positions, and at least <see cref="MinimumGridChannels"/> grid
-    /// channels to reduce over (with fewer, the tiles' loads and stores outweigh their FMAs). A large plane's columns
-    /// outgrow L2 (resnet_stem's input gradient: 7 MiB for its 3 channels), and still beat the per-phase GEMM (16.5
-    /// against 21.2 ms on one thread: 3 image channels fill a quarter of its tiles).
+    /// along the rows, a grid plane of at least one tile of positions, at least <see cref="MinimumGridChannels"/> grid
+    /// channels to reduce over (with fewer, the tiles' loads and stores outweigh their FMAs), and the columns of the
+    /// smallest block within about L2 (resnet_stem's input gradient needs 7 MiB for its 3 channels: faster than the
+    /// per-phase GEMM on one thread, 16.5 against 21.2 ms, but slower on two, 40–60 against 64–74 GFLOP per CPU-second,
+    /// the threads' columns then sharing the memory bus).
     /// </summary>
     public static Col2ImGemmPlan? TryCreate(
         int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
@@ -122,13 +123,19 @@ internal sealed class Col2ImGemmPlan
         int plane = gridHeight * gridWidth;
         // Tiles no wider than the plane: each image's strips are its own (the last one overlapping its neighbour).
         int rows = MicroKernels.WideRowsFor(imageChannels * kernelHeight * kernelWidth, plane, maxColumns: plane);
-        if (!MicroKernels.Avx512 || strideWidth != 2 || gridChannels < MinimumGridChannels || plane < MicroKernels.WideColumnsFor(rows))
+        int kernelArea = kernelHeight * kernelWidth;
+        long smallestBlock = (long)Math.Min(rows / Gcd(rows, kernelArea), imageChannels) * kernelArea * plane;
+        if (!MicroKernels.Avx512 || strideWidth != 2 || gridChannels < MinimumGridChannels || plane < MicroKernels.WideColumnsFor(rows)
+            || smallestBlock > MaximumBlockFloats)
         {
             return null;
         }
 
         return new Col2ImGemmPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, padHeight, padWidth, rows);
     }
+
+    /// <summary>Floats of columns the smallest block of channels may take (see <see cref="TryCreate"/>): 1 MiB.</summary>
+    private const long MaximumBlockFloats = 256 * 1024;
 
     /// <summary>Grid channels the plan needs at least (see <see cref="TryCreate"/>).</summary>
     public const int MinimumGridChannels = 32;
