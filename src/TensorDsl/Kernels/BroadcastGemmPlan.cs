@@ -61,17 +61,7 @@ internal sealed class BroadcastGemmPlan
         _paddedHeight = Math.Max(height + (2 * padHeight), ((outputHeight - 1) * strideHeight) + kernelHeight);
         _paddedWidth = Math.Max(width + (2 * padWidth), ((outputWidth - 1) * strideWidth) + kernelWidth);
         _paddedPlane = _paddedHeight * _paddedWidth;
-        _offsets = new int[_taps];
-        for (int c = 0, t = 0; c < channels; c++)
-        {
-            for (int kh = 0; kh < kernelHeight; kh++)
-            {
-                for (int kw = 0; kw < kernelWidth; kw++, t++)
-                {
-                    _offsets[t] = (c * _paddedPlane) + (kh * _paddedWidth) + kw;
-                }
-            }
-        }
+        _offsets = TapOffsets(channels, kernelHeight, kernelWidth, _paddedPlane, _paddedWidth);
 
         // A whole plane per chunk where its sums fit, else runs of 48 positions (whole tiles and whole transposes).
         int most = Math.Max(48, ChunkFloats / outputChannels / 48 * 48);
@@ -97,6 +87,24 @@ internal sealed class BroadcastGemmPlan
         }
 
         return new BroadcastGemmPlan(batch, channels, height, width, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, outputChannels, outputHeight, outputWidth);
+    }
+
+    /// <summary>Each tap's (c, kh, kw order) offset from its window's first element in images of planes <paramref name="plane"/> floats apart, rows <paramref name="width"/>.</summary>
+    internal static int[] TapOffsets(int channels, int kernelHeight, int kernelWidth, int plane, int width)
+    {
+        int[] offsets = new int[channels * kernelHeight * kernelWidth];
+        for (int c = 0, t = 0; c < channels; c++)
+        {
+            for (int kh = 0; kh < kernelHeight; kh++)
+            {
+                for (int kw = 0; kw < kernelWidth; kw++, t++)
+                {
+                    offsets[t] = (c * plane) + (kh * width) + kw;
+                }
+            }
+        }
+
+        return offsets;
     }
 
     /// <summary>Taps (C·KH·KW) the plan needs at least (see <see cref="TryCreate"/>).</summary>

@@ -34,17 +34,7 @@ internal sealed class RowBroadcastPlan
         _taps = channels * kernelHeight * kernelWidth;
         _blocks = outputChannels / BlockChannels;
         _run = run;
-        _offsets = new int[_taps];
-        for (int c = 0, t = 0; c < channels; c++)
-        {
-            for (int kh = 0; kh < kernelHeight; kh++)
-            {
-                for (int kw = 0; kw < kernelWidth; kw++, t++)
-                {
-                    _offsets[t] = (c * height * width) + (kh * width) + kw;
-                }
-            }
-        }
+        _offsets = BroadcastGemmPlan.TapOffsets(channels, kernelHeight, kernelWidth, height * width, width);
     }
 
     /// <summary>
