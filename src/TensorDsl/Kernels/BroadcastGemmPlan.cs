@@ -35,12 +35,13 @@ internal sealed class BroadcastGemmPlan
     private readonly int _outputChannels, _outputHeight, _outputWidth, _plane, _taps;
     private readonly int _paddedHeight, _paddedWidth, _paddedPlane;
     private readonly int _chunk, _chunks, _tasks, _blocks;
-    private readonly int[] _offsets;
+    private readonly int[] _offsets, _weightIndex;
 
     private BroadcastGemmPlan(
         int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
-        int outputChannels, int outputHeight, int outputWidth)
+        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex)
     {
+        _weightIndex = weightIndex;
         _channels = channels;
         _height = height;
         _width = width;
@@ -71,14 +72,15 @@ internal sealed class BroadcastGemmPlan
     }
 
     /// <summary>
-    /// Plans the correlation of an N×C×H×W input with a window (stride, padding, kernel) into N×OC×OH×OW; null where it
+    /// Plans the correlation of an N×C×H×W input with a window (stride, padding, kernel) into N×OC×OH×OW, the weights
+    /// OC×C×KH×KW (<c>weightIndex</c>: each tap's weight within a filter, as for <see cref="DirectGemmPlan"/>); null where it
     /// does not apply: it needs AVX-512, output channels in whole blocks of 64, a stride (stride-1 windows have their own
     /// plans), and at least <see cref="MinimumTaps"/> taps to amortize the transposed stores of the output (resnet_stem
     /// has 147: 13–15 % more GFLOP per CPU-second than the stacked direct GEMM on two threads; fewer taps are not measured).
     /// </summary>
     public static BroadcastGemmPlan? TryCreate(
         int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
-        int outputChannels, int outputHeight, int outputWidth)
+        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex)
     {
         if (!MicroKernels.Avx512 || outputChannels % BlockChannels != 0 || (strideHeight == 1 && strideWidth == 1) || outputHeight * outputWidth < GroupPositions
             || channels * kernelHeight * kernelWidth < MinimumTaps)
@@ -86,7 +88,7 @@ internal sealed class BroadcastGemmPlan
             return null;
         }
 
-        return new BroadcastGemmPlan(batch, channels, height, width, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, outputChannels, outputHeight, outputWidth);
+        return new BroadcastGemmPlan(batch, channels, height, width, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, outputChannels, outputHeight, outputWidth, weightIndex);
     }
 
     /// <summary>Each tap's (c, kh, kw order) offset from its window's first element in images of planes <paramref name="plane"/> floats apart, rows <paramref name="width"/>.</summary>
@@ -119,19 +121,9 @@ internal sealed class BroadcastGemmPlan
         TensorThreads.Run(_tasks, ref job);
     }
 
-    /// <summary>Block <paramref name="block"/>'s weights transposed: packed[(block·taps + t)·64 + j] = W[64·block + j, t].</summary>
+    /// <summary>Block <paramref name="block"/>'s weights transposed (the GEMM plan's panels, 64 rows): packed[(block·taps + t)·64 + j] = W[64·block + j, t].</summary>
     private void Prepare(int block, ReadOnlySpan<float> weight, float[] packed)
-    {
-        Span<float> target = packed.AsSpan(block * _taps * BlockChannels, _taps * BlockChannels);
-        for (int j = 0; j < BlockChannels; j++)
-        {
-            ReadOnlySpan<float> filter = weight.Slice(((block * BlockChannels) + j) * _taps, _taps);
-            for (int t = 0; t < _taps; t++)
-            {
-                target[(t * BlockChannels) + j] = filter[t];
-            }
-        }
-    }
+        => GemmPlan.PackWeights(packed.AsSpan(block * _taps * BlockChannels, _taps * BlockChannels), weight, block * BlockChannels, BlockChannels, _outputChannels, _taps, _weightIndex);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)

@@ -195,7 +195,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         {
             // Output channels in blocks of 64: the broadcast tiles, nothing packed per position (BroadcastGemmPlan).
             _broadcastCorrelate = BroadcastGemmPlan.TryCreate(
-                batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth);
+                batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex);
             _directCorrelate = DirectGemmPlan.TryCreate(
                 batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, imageChannels * _kernelArea);
         }
@@ -210,7 +210,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // 16 output channels, stride 1, no padding on AVX-512: the run tiles (RowBroadcastPlan), only output positions.
         if (wide && _directCorrelate is null && _broadcastCorrelate is null)
         {
-            _rowCorrelate = RowBroadcastPlan.TryCreate(imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth);
+            _rowCorrelate = RowBroadcastPlan.TryCreate(imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex);
         }
 
         // 3×3 stride-1 windows on AVX-512: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation

@@ -6,47 +6,46 @@ using TensorDsl.Threading;
 namespace TensorDsl.Kernels;
 
 /// <summary>
-/// A stride-1 correlation without padding and with few output channels (a multiple of 16, under 32: lenet_c2) on the
+/// A stride-1 correlation without padding and into 16 output channels (lenet_c2) on the
 /// AVX-512 run tiles (<see cref="MicroKernels.RunTile"/>): R consecutive output positions of a row × 16 output channels,
 /// each position's input values broadcast straight from the image, the weights transposed. The GEMM plan computes
 /// rows as wide as the input's (lenet_c2: 14 for 10 outputs, a third of its multiplies dropped) and the stacked direct
 /// GEMM packs more than 16 output channels repay; this computes only output positions and packs nothing per position.
-/// One task per image: each block of 16 output channels sums every position's taps into position-major scratch, then
+/// One task per image: it sums every position's taps for the 16 output channels into position-major scratch, then
 /// transposes it into the NCHW output with the bias. Each output element is one FMA chain over the taps in (c, kh, kw)
 /// order with the bias added last: bit-identical to the GEMM tiles.
 /// </summary>
 internal sealed class RowBroadcastPlan
 {
-    private const int BlockChannels = 16;
+    /// <summary>The output channels the plan takes: one vector.</summary>
+    private const int Channels = 16;
 
-    private readonly int _channels, _height, _width, _outputChannels, _outputHeight, _outputWidth, _plane, _taps, _blocks, _run;
-    private readonly int[] _offsets;
+    private readonly int _imageSize, _width, _outputHeight, _outputWidth, _plane, _taps, _run;
+    private readonly int[] _offsets, _weightIndex;
 
-    private RowBroadcastPlan(int channels, int height, int width, int kernelHeight, int kernelWidth, int outputChannels, int outputHeight, int outputWidth, int run)
+    private RowBroadcastPlan(int channels, int height, int width, int kernelHeight, int kernelWidth, int outputHeight, int outputWidth, int run, int[] weightIndex)
     {
-        _channels = channels;
-        _height = height;
+        _imageSize = channels * height * width;
         _width = width;
-        _outputChannels = outputChannels;
         _outputHeight = outputHeight;
         _outputWidth = outputWidth;
         _plane = outputHeight * outputWidth;
         _taps = channels * kernelHeight * kernelWidth;
-        _blocks = outputChannels / BlockChannels;
         _run = run;
         _offsets = BroadcastGemmPlan.TapOffsets(channels, kernelHeight, kernelWidth, height * width, width);
+        _weightIndex = weightIndex;
     }
 
     /// <summary>
-    /// Plans the correlation of an N×C×H×W input with a KH×KW window (stride 1, no padding) into N×OC×OH×OW; null where
-    /// it does not apply: AVX-512, 16 output channels (with 32 or more the stacked direct GEMM shares its packing well
+    /// Plans the correlation of an N×C×H×W input with a KH×KW window (stride 1, no padding) into N×OC×OH×OW, the weights
+    /// OC×C×KH×KW (<c>weightIndex</c>: each tap's weight within a filter); null where it does not apply: AVX-512, 16 output channels (with 32 or more the stacked direct GEMM shares its packing well
     /// enough), and output rows at least as wide as the narrowest run tile (8).
     /// </summary>
     public static RowBroadcastPlan? TryCreate(
         int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
-        int outputChannels, int outputHeight, int outputWidth)
+        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex)
     {
-        if (!MicroKernels.Avx512 || strideHeight != 1 || strideWidth != 1 || padHeight != 0 || padWidth != 0 || outputChannels != BlockChannels
+        if (!MicroKernels.Avx512 || strideHeight != 1 || strideWidth != 1 || padHeight != 0 || padWidth != 0 || outputChannels != Channels
             || outputWidth < 8 || outputHeight + kernelHeight - 1 != height || outputWidth + kernelWidth - 1 != width)
         {
             return null;
@@ -62,22 +61,14 @@ internal sealed class RowBroadcastPlan
             }
         }
 
-        return new RowBroadcastPlan(channels, height, width, kernelHeight, kernelWidth, outputChannels, outputHeight, outputWidth, run);
+        return new RowBroadcastPlan(channels, height, width, kernelHeight, kernelWidth, outputHeight, outputWidth, run, weightIndex);
     }
 
     public void Run(int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
     {
-        float[] packed = Workspace.Packed(_blocks * _taps * BlockChannels);
-        Span<float> target = packed.AsSpan(0, _blocks * _taps * BlockChannels);
-        for (int oc = 0; oc < _outputChannels; oc++)
-        {
-            int block = oc / BlockChannels, j = oc % BlockChannels;
-            ReadOnlySpan<float> filter = weight.Slice(oc * _taps, _taps);
-            for (int t = 0; t < _taps; t++)
-            {
-                target[(((block * _taps) + t) * BlockChannels) + j] = filter[t];
-            }
-        }
+        // The weights transposed (the GEMM plan's panel, 16 rows): packed[t·16 + j] = W[j, t].
+        float[] packed = Workspace.Packed(_taps * Channels);
+        GemmPlan.PackWeights(packed.AsSpan(0, _taps * Channels), weight, 0, Channels, Channels, _taps, _weightIndex);
 
         var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
         TensorThreads.Run(batch, ref job);
@@ -86,32 +77,28 @@ internal sealed class RowBroadcastPlan
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
     {
-        float[] sumsArray = Workspace.Tile(_plane * BlockChannels);
+        float[] sumsArray = Workspace.Tile(_plane * Channels);
         ref float sums = ref MemoryMarshal.GetArrayDataReference(sumsArray);
-        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref float w = ref MemoryMarshal.GetArrayDataReference(packedArray);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
-        int imageSize = _channels * _height * _width, run = _run;
+        int run = _run;
         fixed (float* target = output)
         {
             for (int n = begin; n < end; n++)
             {
-                ref float image = ref Unsafe.AsRef(in input[n * imageSize]);
-                for (int block = 0; block < _blocks; block++)
+                ref float image = ref Unsafe.AsRef(in input[n * _imageSize]);
+                for (int oh = 0; oh < _outputHeight; oh++)
                 {
-                    ref float w = ref Unsafe.Add(ref packed, block * _taps * BlockChannels);
-                    for (int oh = 0; oh < _outputHeight; oh++)
+                    for (int ow0 = 0; ow0 < _outputWidth; ow0 += run)
                     {
-                        for (int ow0 = 0; ow0 < _outputWidth; ow0 += run)
-                        {
-                            int ow = Math.Min(ow0, _outputWidth - run);
-                            MicroKernels.RunTile(
-                                run, ref Unsafe.Add(ref image, (oh * _width) + ow), ref offsets, ref w, _taps,
-                                ref Unsafe.Add(ref sums, ((oh * _outputWidth) + ow) * BlockChannels), BlockChannels, false);
-                        }
+                        int ow = Math.Min(ow0, _outputWidth - run);
+                        MicroKernels.RunTile(
+                            run, ref Unsafe.Add(ref image, (oh * _width) + ow), ref offsets, ref w, _taps,
+                            ref Unsafe.Add(ref sums, ((oh * _outputWidth) + ow) * Channels), Channels, false);
                     }
-
-                    Transpose.PositionsToPlanes(ref sums, BlockChannels, _plane, bias, block * BlockChannels, target + ((((long)n * _outputChannels) + (block * BlockChannels)) * _plane), _plane);
                 }
+
+                Transpose.PositionsToPlanes(ref sums, Channels, _plane, bias, 0, target + ((long)n * Channels * _plane), _plane);
             }
         }
     }
