@@ -202,7 +202,7 @@ internal sealed class BroadcastGemmPlan
     {
         fixed (float* target = output)
         {
-            Transpose.PositionsToPlanes(ref blockSums, BlockChannels, count, bias, block * BlockChannels, target + ((((long)n * _outputChannels) + (block * BlockChannels)) * _plane) + p0, _plane);
+            Transpose.PositionsToPlanes(ref blockSums, BlockChannels, BlockChannels, count, bias, block * BlockChannels, target + ((((long)n * _outputChannels) + (block * BlockChannels)) * _plane) + p0, _plane);
         }
     }
 

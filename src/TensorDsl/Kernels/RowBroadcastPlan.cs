@@ -98,7 +98,7 @@ internal sealed class RowBroadcastPlan
                     }
                 }
 
-                Transpose.PositionsToPlanes(ref sums, Channels, _plane, bias, 0, target + ((long)n * Channels * _plane), _plane);
+                Transpose.PositionsToPlanes(ref sums, Channels, Channels, _plane, bias, 0, target + ((long)n * Channels * _plane), _plane);
             }
         }
     }

@@ -86,18 +86,19 @@ internal static class Transpose
 
     /// <summary>
     /// Position-major sums (<c>sums[p·channels + j]</c>, <paramref name="count"/> positions, channels a multiple of 16)
-    /// plus the bias of channel oc0 + j into planes <paramref name="plane"/> floats apart (<c>target[j·plane + p]</c>):
-    /// 16 positions × 16 channels at a time, transposed in registers and stored under a mask where the positions end;
-    /// 16 channels' rows at a time, each written along in order (16 streams into memory, not one per channel). Needs
-    /// AVX-512F.
+    /// plus the bias of channel oc0 + j (none where empty) into planes <paramref name="plane"/> floats apart
+    /// (<c>target[j·plane + p]</c>) for the first <paramref name="validChannels"/> channels: 16 positions × 16 channels at
+    /// a time, transposed in registers and stored under a mask where the positions end; 16 channels' rows at a time, each
+    /// written along in order (16 streams into memory, not one per channel). Needs AVX-512F.
     /// </summary>
-    public static unsafe void PositionsToPlanes(ref float sums, int channels, int count, ReadOnlySpan<float> bias, int oc0, float* target, int plane)
+    public static unsafe void PositionsToPlanes(ref float sums, int channels, int validChannels, int count, ReadOnlySpan<float> bias, int oc0, float* target, int plane)
     {
         Span<float> transposed = stackalloc float[16 * 16];
         ref float t = ref MemoryMarshal.GetReference(transposed);
         Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        for (int j0 = 0; j0 < channels; j0 += 16)
+        for (int j0 = 0; j0 < validChannels; j0 += 16)
         {
+            int rows = Math.Min(16, validChannels - j0);
             for (int q = 0; q < count; q += 16)
             {
                 int positions = Math.Min(16, count - q);
@@ -105,9 +106,14 @@ internal static class Transpose
 
                 // transposed[j·16 + i] = sums of position q + i, channel j0 + j.
                 Block16(ref Unsafe.Add(ref sums, (q * channels) + j0), channels, positions, ref t, 16);
-                for (int j = 0; j < 16; j++)
+                for (int j = 0; j < rows; j++)
                 {
-                    Vector512<float> v = Vector512.LoadUnsafe(ref t, (nuint)(j * 16)) + Vector512.Create(bias.IsEmpty ? 0f : bias[oc0 + j0 + j]);
+                    Vector512<float> v = Vector512.LoadUnsafe(ref t, (nuint)(j * 16));
+                    if (!bias.IsEmpty)
+                    {
+                        v += Vector512.Create(bias[oc0 + j0 + j]);
+                    }
+
                     Avx512F.MaskStore(target + ((long)(j0 + j) * plane) + q, mask, v);
                 }
             }
