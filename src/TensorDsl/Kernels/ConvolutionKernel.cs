@@ -193,10 +193,11 @@ public sealed class ConvolutionKernel : IPreparedGradient
         }
         else if (wide && (strideHeight > 1 || strideWidth > 1))
         {
-            // Output channels in blocks of 64: the broadcast tiles, nothing packed per position (BroadcastGemmPlan).
+            // Output channels in blocks of 64: the broadcast tiles, nothing packed per position (BroadcastGemmPlan); else
+            // the stacked direct GEMM.
             _broadcastCorrelate = BroadcastGemmPlan.TryCreate(
                 batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex);
-            _directCorrelate = DirectGemmPlan.TryCreate(
+            _directCorrelate = _broadcastCorrelate is not null ? null : DirectGemmPlan.TryCreate(
                 batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, imageChannels * _kernelArea);
         }
 
@@ -311,7 +312,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     internal bool CorrelatesByBroadcast => _broadcastCorrelate is not null && _winogradCorrelate is null;
 
     /// <summary>Whether the correlation runs on the run tiles (<see cref="RowBroadcastPlan"/>).</summary>
-    internal bool CorrelatesByRows => _rowCorrelate is not null && _winogradCorrelate is null && _directCorrelate is null && _broadcastCorrelate is null;
+    internal bool CorrelatesByRows => _rowCorrelate is not null && _winogradCorrelate is null;
 
     /// <summary>Whether the transposed correlation runs as GEMM and col2im (<see cref="Col2ImGemmPlan"/>).</summary>
     internal bool ScattersByCol2Im => _col2ImScatter is not null && _winogradScatter is null && _directScatter is null;
