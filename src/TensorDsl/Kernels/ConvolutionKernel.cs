@@ -429,12 +429,27 @@ public sealed class ConvolutionKernel : IPreparedGradient
         Transpose.PlanesToPositions(ref planes, _gridHeight, _gridWidth, width, valid, ref target, _gridHeight, colsQ, _gradientChannelsPadded);
     }
 
+    /// <summary>
+    /// Positions per chunk of an image's transposed gradient: the image's positions in even chunks of about
+    /// <see cref="GradientChunkBytes"/> (rounded to the nearest count, so 196 positions make one chunk, not 192 and a
+    /// 4-position call that loads and stores every tile's sums for 4 FMAs).
+    /// </summary>
+    private int GradientChunk
+    {
+        get
+        {
+            int target = Math.Max(64, GradientChunkBytes / (_gradientChannelsPadded * sizeof(float)));
+            int pieces = Math.Max(1, (int)Math.Round((double)_gradientLength / target));
+            return (_gradientLength + pieces - 1) / pieces;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void ComputeGradient(int begin, int end, ReadOnlySpan<float> sourceSpan, float[] secondArray, Span<float> weightGradient)
     {
         int rows = _gradientRows, columns = _gradientColumns;
         int tileSize = rows * _gradientChannelGroup * columns;
-        int chunk = Math.Clamp(GradientChunkBytes / (_gradientChannelsPadded * sizeof(float)), 64, Math.Max(64, _gradientLength));
+        int chunk = GradientChunk;
         float[] sums = Workspace.Tile((end - begin) * tileSize);
         float[] panelArray = Workspace.Panel(chunk * rows);
         ref float sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
