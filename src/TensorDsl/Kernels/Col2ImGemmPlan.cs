@@ -32,7 +32,10 @@ internal sealed class Col2ImGemmPlan
     private readonly int _imageChannels, _imageHeight, _imageWidth;
     private readonly int _kernelHeight, _kernelWidth, _kernelArea, _strideHeight, _padHeight, _padWidth;
     private readonly int _rows, _columns, _strips, _margin;
-    private readonly bool _narrowTail;
+    private readonly bool _narrowTail, _rowTail;
+
+    /// <summary>Positions the row-vector tail computes (<see cref="TailColumns"/>).</summary>
+    private const int TailPositions = 4;
     private readonly int _blockChannels, _blocks, _blockTiles, _tasks;
     private readonly int[] _gridOffsets, _weightIndex;
 
@@ -61,8 +64,11 @@ internal sealed class Col2ImGemmPlan
         _columns = MicroKernels.WideColumnsFor(rows);
         _strips = (_plane + _columns - 1) / _columns;
 
-        // 12 × 32 tiles whose last strip would have at most 16 new positions: that strip as a 12 × 16 tile instead.
+        // 12 × 32 tiles whose last strip would have at most 16 new positions: that strip as a 12 × 16 tile instead, or with
+        // at most 4, the plane's last 4 positions as vectors of rows (TailColumns: the 12 × 16 tile spent 12 of its 16
+        // columns on positions the strip before had computed, about 7 % of strided_3x3's input gradient).
         _narrowTail = rows == 12 && _plane % _columns is > 0 and <= 16;
+        _rowTail = _narrowTail && _plane % _columns <= TailPositions;
 
         // Floats kept before and after the columns, which the col2im's whole-vector reads may touch (masked off): a
         // row's last vector starts at most about KW + PW past the grid row's end.
@@ -147,7 +153,7 @@ internal sealed class Col2ImGemmPlan
         float[] packed = Workspace.Packed(_blocks * _blockTiles * TileLength);
         var prepare = new PrepareJob { Plan = this, Weight = weight, Packed = packed };
         TensorThreads.Run(_blocks * _blockTiles, ref prepare);
-        var job = new ComputeJob { Plan = this, Grid = grid, Packed = packed, Bias = bias, Image = image };
+        var job = new ComputeJob { Plan = this, Grid = grid, Weight = weight, Packed = packed, Bias = bias, Image = image };
         TensorThreads.Run(_tasks, ref job);
     }
 
@@ -163,7 +169,7 @@ internal sealed class Col2ImGemmPlan
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> gridSpan, float[] packedArray, ReadOnlySpan<float> bias, Span<float> imageSpan)
+    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> gridSpan, ReadOnlySpan<float> weight, float[] packedArray, ReadOnlySpan<float> bias, Span<float> imageSpan)
     {
         int rows = _rows, columns = _columns, plane = _plane, k = _gridChannels;
         float[] scratch = Workspace.Tile((2 * _margin) + (_blockTiles * rows * plane));
@@ -189,6 +195,11 @@ internal sealed class Col2ImGemmPlan
                     for (int s = 0; s < _strips; s++)
                     {
                         int p0 = Math.Min(s * columns, plane - columns);
+                        if (s == _strips - 1 && _rowTail)
+                        {
+                            continue;
+                        }
+
                         if (s == _strips - 1 && _narrowTail)
                         {
                             MicroKernels.GemmTile12x16(ref a, ref Unsafe.Add(ref g, plane - 16), ref offsets, k, ref Unsafe.Add(ref tileColumns, plane - 16), plane, false);
@@ -199,11 +210,112 @@ internal sealed class Col2ImGemmPlan
                     }
                 }
 
+                if (_rowTail)
+                {
+                    TailColumns(weight, c0 * _kernelArea, (c1 - c0) * _kernelArea, ref Unsafe.Add(ref g, plane - TailPositions), ref Unsafe.Add(ref columnsStart, plane - TailPositions));
+                }
+
                 for (int c = c0; c < c1; c++)
                 {
                     Col2Im(ref Unsafe.Add(ref columnsStart, (c - c0) * _kernelArea * plane), bias.IsEmpty ? 0f : bias[c], image + ((((long)n * _imageChannels) + c) * _imageHeight * _imageWidth));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The columns of the plane's last <see cref="TailPositions"/> positions for the block's <paramref name="rows"/> rows
+    /// (from row <paramref name="row0"/> of every filter): 64 rows at a time as 4 vectors per position, the weights read
+    /// in their own layout (a grid channel's rows are contiguous) and the positions broadcast, so that every lane is a
+    /// wanted sum. Each sum is the tiles' FMA chain over the grid channels in order: the same values bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TailColumns(ReadOnlySpan<float> weight, int row0, int rows, ref float grid, ref float columns)
+    {
+        int k = _gridChannels, filter = _imageChannels * _kernelArea, plane = _plane;
+        ref float w0 = ref MemoryMarshal.GetReference(weight);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gridOffsets);
+        Span<float> sums = stackalloc float[TailPositions * 64];
+        ref float sum = ref MemoryMarshal.GetReference(sums);
+        Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        for (int r0 = 0; r0 < rows; r0 += 64)
+        {
+            // Lanes past the weights' end (the last filter's last rows) are loaded as zero; lanes past the block's rows are
+            // summed but not stored.
+            int room = weight.Length - (((k - 1) * filter) + row0 + r0);
+            Vector512<float> m0 = Vector512.LessThan(lane, Vector512.Create(room)).AsSingle();
+            Vector512<float> m1 = Vector512.LessThan(lane, Vector512.Create(room - 16)).AsSingle();
+            Vector512<float> m2 = Vector512.LessThan(lane, Vector512.Create(room - 32)).AsSingle();
+            Vector512<float> m3 = Vector512.LessThan(lane, Vector512.Create(room - 48)).AsSingle();
+            Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+            Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
+            Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
+            Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+            ref float w = ref Unsafe.Add(ref w0, row0 + r0);
+            bool whole = room >= 64;
+            for (int gc = 0; gc < k; gc++)
+            {
+                Vector512<float> v0, v1, v2, v3;
+                if (whole)
+                {
+                    v0 = Vector512.LoadUnsafe(ref w, 0);
+                    v1 = Vector512.LoadUnsafe(ref w, 16);
+                    v2 = Vector512.LoadUnsafe(ref w, 32);
+                    v3 = Vector512.LoadUnsafe(ref w, 48);
+                }
+                else
+                {
+                    v0 = MaskedLoad(ref w, 0, m0);
+                    v1 = MaskedLoad(ref w, 16, m1);
+                    v2 = MaskedLoad(ref w, 32, m2);
+                    v3 = MaskedLoad(ref w, 48, m3);
+                }
+
+                ref float x = ref Unsafe.Add(ref grid, Unsafe.Add(ref offsets, gc));
+                Vector512<float> p = Vector512.Create(x);
+                c00 = Avx512F.FusedMultiplyAdd(p, v0, c00);
+                c01 = Avx512F.FusedMultiplyAdd(p, v1, c01);
+                c02 = Avx512F.FusedMultiplyAdd(p, v2, c02);
+                c03 = Avx512F.FusedMultiplyAdd(p, v3, c03);
+                p = Vector512.Create(Unsafe.Add(ref x, 1));
+                c10 = Avx512F.FusedMultiplyAdd(p, v0, c10);
+                c11 = Avx512F.FusedMultiplyAdd(p, v1, c11);
+                c12 = Avx512F.FusedMultiplyAdd(p, v2, c12);
+                c13 = Avx512F.FusedMultiplyAdd(p, v3, c13);
+                p = Vector512.Create(Unsafe.Add(ref x, 2));
+                c20 = Avx512F.FusedMultiplyAdd(p, v0, c20);
+                c21 = Avx512F.FusedMultiplyAdd(p, v1, c21);
+                c22 = Avx512F.FusedMultiplyAdd(p, v2, c22);
+                c23 = Avx512F.FusedMultiplyAdd(p, v3, c23);
+                p = Vector512.Create(Unsafe.Add(ref x, 3));
+                c30 = Avx512F.FusedMultiplyAdd(p, v0, c30);
+                c31 = Avx512F.FusedMultiplyAdd(p, v1, c31);
+                c32 = Avx512F.FusedMultiplyAdd(p, v2, c32);
+                c33 = Avx512F.FusedMultiplyAdd(p, v3, c33);
+                w = ref Unsafe.Add(ref w, filter);
+            }
+
+            c00.StoreUnsafe(ref sum, 0); c01.StoreUnsafe(ref sum, 16); c02.StoreUnsafe(ref sum, 32); c03.StoreUnsafe(ref sum, 48);
+            c10.StoreUnsafe(ref sum, 64); c11.StoreUnsafe(ref sum, 80); c12.StoreUnsafe(ref sum, 96); c13.StoreUnsafe(ref sum, 112);
+            c20.StoreUnsafe(ref sum, 128); c21.StoreUnsafe(ref sum, 144); c22.StoreUnsafe(ref sum, 160); c23.StoreUnsafe(ref sum, 176);
+            c30.StoreUnsafe(ref sum, 192); c31.StoreUnsafe(ref sum, 208); c32.StoreUnsafe(ref sum, 224); c33.StoreUnsafe(ref sum, 240);
+            for (int r = 0, count = Math.Min(64, rows - r0); r < count; r++)
+            {
+                ref float target = ref Unsafe.Add(ref columns, (r0 + r) * plane);
+                target = Unsafe.Add(ref sum, r);
+                Unsafe.Add(ref target, 1) = Unsafe.Add(ref sum, 64 + r);
+                Unsafe.Add(ref target, 2) = Unsafe.Add(ref sum, 128 + r);
+                Unsafe.Add(ref target, 3) = Unsafe.Add(ref sum, 192 + r);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<float> MaskedLoad(ref float row, int at, Vector512<float> mask)
+    {
+        fixed (float* address = &Unsafe.Add(ref row, at))
+        {
+            return Avx512F.MaskLoad(address, mask, Vector512<float>.Zero);
         }
     }
 
@@ -290,10 +402,11 @@ internal sealed class Col2ImGemmPlan
     {
         public Col2ImGemmPlan Plan;
         public ReadOnlySpan<float> Grid;
+        public ReadOnlySpan<float> Weight;
         public float[] Packed;
         public ReadOnlySpan<float> Bias;
         public Span<float> Image;
 
-        public void Execute(int begin, int end) => Plan.Compute(begin, end, Grid, Packed, Bias, Image);
+        public void Execute(int begin, int end) => Plan.Compute(begin, end, Grid, Weight, Packed, Bias, Image);
     }
 }

@@ -341,12 +341,15 @@ public class ConvolutionKernelTests
     [InlineData(3, 4, 17, 12, 36, 5, 2, 3, 2, 0)]
     [InlineData(2, 7, 14, 14, 32, 3, 3, 2, 0, 0)]
     [InlineData(2, 3, 23, 23, 40, 7, 7, 2, 3, 3)]
+    [InlineData(2, 20, 28, 28, 32, 3, 3, 2, 1, 1)]
     public void Col2Im_scatter_matches_the_reference(int n, int c, int h, int w, int gc, int kh, int kw, int sh, int ph, int pw)
     {
         // On AVX-512, transposed correlations with stride 2 along the rows run as one GEMM of the transposed weights with
         // the grid per image and block of channels, then col2im: odd sizes, rows over 32 columns (several chunks),
         // overlapping windows (k4 s2), several and partial channel blocks, a 1×1 window with stride 2 and image
-        // columns no window covers (k3 s2 p0 on 14: the last row and column), a taller stride, a bias per channel.
+        // columns no window covers (k3 s2 p0 on 14: the last row and column), a taller stride, a bias per channel, and a
+        // 14 × 14 grid (196 = 6 × 32 + 4 positions: the last 4 as vectors of rows, the last 64-row group's weight loads
+        // masked at the weights' end).
         Shape4 xs = new(n, c, h, w), ws = new(gc, c, kh, kw);
         Shape4 ys = new(n, gc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, 2, pw));
         double[] wt = TestData.Random(ws.Length, 61), b = TestData.Random(c, 62), gy = TestData.Random(ys.Length, 63);
