@@ -60,6 +60,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
     private readonly bool _gradientWide;
     private readonly int _gradientLength;
+
+    /// <summary>Positions per row of the weight gradient's transposed grid: the grid's width on AVX-512, else the transformed rows'.</summary>
+    private readonly int _gradientWidth;
     private readonly int _gradientRows, _gradientColumns;
     private readonly int _gradientChannelsPadded;
     private readonly int[] _gradientOffsets;
@@ -238,7 +241,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // with the grid gradient transposed to position-major rows (grid channels contiguous, padded to the tile width)
         // and each task's taps packed R-interleaved per image: the same tiles as the forward, R taps × C grid channels.
         _gradientWide = wide;
-        _gradientLength = gridHeight * colsQ;
+        // The AVX-512 tiles step over the transformed rows' columns past the grid's (strided_3x3: 15-wide rows for 14
+        // outputs, lenet_c2: 14 for 10), so their positions are the grid's own; the packed GEMM's run along whole rows.
+        _gradientWidth = wide ? gridWidth : colsQ;
+        _gradientLength = gridHeight * _gradientWidth;
         _gradientRows = wide ? MicroKernels.RowsTileRowsFor(taps, gridChannels) : TileRowsFor(taps, gridChannels);
         _gradientColumns = wide ? MicroKernels.WideColumnsFor(_gradientRows) : MicroKernels.ColumnsFor(_gradientRows);
         _gradientChannelsPadded = MicroKernels.RoundUp(gridChannels, _gradientColumns);
@@ -265,12 +271,13 @@ public sealed class ConvolutionKernel : IPreparedGradient
             maxOffset = Math.Max(maxOffset, offset);
         }
 
-        _gradientSourceLength = Math.Max(_correlate.SourceLength, ((batch - 1) * _imageTransform.Image) + maxOffset + _gradientLength);
+        int readLength = gridHeight * colsQ;
+        _gradientSourceLength = Math.Max(_correlate.SourceLength, ((batch - 1) * _imageTransform.Image) + maxOffset + readLength);
 
         // No padding or stride and rows as wide as the image's (1×1 windows, 3×3 without padding, …): the transform is a
         // plain copy, and where every tile read stays inside its image the weight gradient reads the image itself.
         _gradientReadsImage = _imageTransform.StrideHeight == 1 && _imageTransform.StrideWidth == 1 && padHeight == 0 && padWidth == 0
-            && _imageTransform.RowsQ == imageHeight && _imageTransform.ColsQ == imageWidth && maxOffset + _gradientLength <= _imageTransform.Image;
+            && _imageTransform.RowsQ == imageHeight && _imageTransform.ColsQ == imageWidth && maxOffset + readLength <= _imageTransform.Image;
     }
 
     /// <summary>Weight-gradient tasks wanted at least, so that 2–8 threads get even shares.</summary>
@@ -419,14 +426,14 @@ public sealed class ConvolutionKernel : IPreparedGradient
             return;
         }
 
-        // second[n, p, gc] = grid[n, gc, oh, ow] at p = oh·Wq + ow; zero for ow ≥ grid width and gc ≥ grid channels.
+        // second[n, p, gc] = grid[n, gc, oh, ow] at p = oh·(gradient width) + ow; zero for ow ≥ grid width and gc ≥ grid channels.
         int n = task / blocks, gc0 = task % blocks * TransposeChannels;
-        int colsQ = _imageTransform.ColsQ, plane = _gridHeight * _gridWidth;
+        int plane = _gridHeight * _gridWidth;
         int width = Math.Min(TransposeChannels, _gradientChannelsPadded - gc0);
         int valid = Math.Clamp(_gridChannels - gc0, 0, width);
         ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (n * _gradientLength * _gradientChannelsPadded) + gc0);
         ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
-        Transpose.PlanesToPositions(ref planes, _gridHeight, _gridWidth, width, valid, ref target, _gridHeight, colsQ, _gradientChannelsPadded);
+        Transpose.PlanesToPositions(ref planes, _gridHeight, _gridWidth, width, valid, ref target, _gridHeight, _gradientWidth, _gradientChannelsPadded);
     }
 
     /// <summary>
@@ -468,7 +475,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
             {
                 int length = Math.Min(chunk, _gradientLength - p0);
                 bool accumulate = n > 0 || p0 > 0;
-                ref float x = ref Unsafe.Add(ref source, (n * _imageTransform.Image) + p0);
+                int row0 = p0 / _gradientWidth, col0 = p0 - (row0 * _gradientWidth);
+                int skip = _imageTransform.ColsQ - _gradientWidth, run = skip == 0 ? int.MaxValue : _gradientWidth;
+                ref float x = ref Unsafe.Add(ref source, (n * _imageTransform.Image) + (row0 * _imageTransform.ColsQ) + col0);
                 ref float g = ref Unsafe.Add(ref second, ((n * _gradientLength) + p0) * _gradientChannelsPadded);
                 for (int task = begin; task < end; task++)
                 {
@@ -483,7 +492,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
                         {
                             MicroKernels.RowsTile(
                                 rows, ref x, ref Unsafe.Add(ref offsets, tapBlock * rows), ref Unsafe.Add(ref g, cb * columns), _gradientChannelsPadded, length,
-                                ref Unsafe.Add(ref taskSums, (cb - cb0) * rows * columns), columns, accumulate);
+                                ref Unsafe.Add(ref taskSums, (cb - cb0) * rows * columns), columns, accumulate, run, run - col0, skip);
                         }
 
                         continue;

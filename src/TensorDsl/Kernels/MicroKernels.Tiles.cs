@@ -61,7 +61,7 @@ public static partial class MicroKernels
     }
 
     /// <summary>
-    /// The rows of the AVX-512 weight-gradient tiles (<see cref="RowsTile"/>) and of the stacked direct GEMMs for
+    /// The rows of the AVX-512 weight-gradient tiles (<see cref="RowsTile(int, ref float, ref int, ref float, int, int, ref float, int, bool)"/>) and of the stacked direct GEMMs for
     /// <paramref name="rows"/> broadcast rows × <paramref name="columns"/> vector columns: as <see cref="WideRowsFor"/>
     /// (16 and 24 rows for 16 columns or fewer: lenet_c2's 16 output channels), but 6 × 64 rather than 12 × 32 when that
     /// pads no more: half the broadcasts per FMA, measured 5–12 % faster on the 3×3 suite layers' weight gradients and
@@ -79,6 +79,14 @@ public static partial class MicroKernels
     /// r &lt; <paramref name="rows"/> and j &lt; <see cref="WideColumnsFor"/>(rows); sums in order of i.
     /// </summary>
     public static void RowsTile(int rows, ref float x, ref int taps, ref float b, int ldb, int k, ref float c, int ldc, bool accumulate)
+        => RowsTile(rows, ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, int.MaxValue, int.MaxValue, 0);
+
+    /// <summary>
+    /// <see cref="RowsTile(int, ref float, ref int, ref float, int, int, ref float, int, bool)"/> over positions in rows of
+    /// <paramref name="run"/>, the first with <paramref name="left"/> positions: x moves on by <paramref name="skip"/> more
+    /// elements after each row (the input rows a grid row reads are wider than it), b by one row per position.
+    /// </summary>
+    public static void RowsTile(int rows, ref float x, ref int taps, ref float b, int ldb, int k, ref float c, int ldc, bool accumulate, int run, int left, int skip)
     {
         if (!Avx512F.IsSupported)
         {
@@ -87,15 +95,15 @@ public static partial class MicroKernels
 
         switch (rows)
         {
-            case 24: Rows24x1Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
-            case 16: Rows16x1Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
-            case 12: Rows12x2Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
-            case 8: Rows8x3Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
-            case 6: Rows6x4Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
-            case 4: Rows4x6Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
-            case 3: Rows3x8Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
-            case 2: Rows2x12Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
-            default: Rows1x12Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate); break;
+            case 24: Rows24x1Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
+            case 16: Rows16x1Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
+            case 12: Rows12x2Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
+            case 8: Rows8x3Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
+            case 6: Rows6x4Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
+            case 4: Rows4x6Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
+            case 3: Rows3x8Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
+            case 2: Rows2x12Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
+            default: Rows1x12Avx512(ref x, ref taps, ref b, ldb, k, ref c, ldc, accumulate, run, left, skip); break;
         }
     }
 
