@@ -42,7 +42,7 @@ public readonly record struct ConvolutionTiling(
 /// Every output element is computed by one task in a fixed order, so results do not depend on the thread count.
 /// </para>
 /// </summary>
-public sealed class ConvolutionKernel : IPreparedGradient
+public sealed class ConvolutionKernel
 {
     private readonly int _batch, _imageChannels, _imageHeight, _imageWidth, _gridChannels, _gridHeight, _gridWidth;
     private readonly int _kernelArea;
@@ -60,6 +60,12 @@ public sealed class ConvolutionKernel : IPreparedGradient
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
     private readonly bool _gradientWide;
     private readonly int _gradientLength;
+
+    /// <summary>Images per group of the weight gradient (see <see cref="GradientGroupBytes"/>).</summary>
+    private readonly int _gradientGroup;
+
+    /// <summary>Images the weight gradient prepares and reduces at a time (for tests).</summary>
+    internal int GradientGroup => _winogradGradient is null ? _gradientGroup : _batch;
 
     /// <summary>Positions per row of the weight gradient's transposed grid: the grid's width on AVX-512, else the transformed rows'.</summary>
     private readonly int _gradientWidth;
@@ -272,12 +278,14 @@ public sealed class ConvolutionKernel : IPreparedGradient
         }
 
         int readLength = gridHeight * colsQ;
-        _gradientSourceLength = Math.Max(_correlate.SourceLength, ((batch - 1) * _imageTransform.Image) + maxOffset + readLength);
 
         // No padding or stride and rows as wide as the image's (1×1 windows, 3×3 without padding, …): the transform is a
         // plain copy, and where every tile read stays inside its image the weight gradient reads the image itself.
         _gradientReadsImage = _imageTransform.StrideHeight == 1 && _imageTransform.StrideWidth == 1 && padHeight == 0 && padWidth == 0
             && _imageTransform.RowsQ == imageHeight && _imageTransform.ColsQ == imageWidth && maxOffset + readLength <= _imageTransform.Image;
+        long groupBytes = sizeof(float) * (((long)_gradientLength * _gradientChannelsPadded) + (_gradientReadsImage ? 0 : _imageTransform.Image));
+        _gradientGroup = (int)Math.Clamp(GradientGroupBytes / groupBytes, 1, batch);
+        _gradientSourceLength = Math.Max(_correlate.SourceLength, ((_gradientGroup - 1) * _imageTransform.Image) + maxOffset + readLength);
     }
 
     /// <summary>Weight-gradient tasks wanted at least, so that 2–8 threads get even shares.</summary>
@@ -379,24 +387,39 @@ public sealed class ConvolutionKernel : IPreparedGradient
             return;
         }
 
-        float[] second = Workspace.Second(_batch * _gradientLength * _gradientChannelsPadded);
-        int gridTasks = _batch * TransposeBlocks;
-        if (_gradientReadsImage)
+        // Groups of images, each prepared (transformed, its grid transposed) and then reduced before the next: the
+        // prepared group stays in cache for the tiles, where preparing the whole batch first wrote it out to memory and read
+        // it back (strided_3x3: 7 MiB of transformed input and 3 MiB of transposed gradient; the transform alone ran at the
+        // memory's speed, about a tenth of the gradient's time on one thread).
+        int group = _gradientGroup;
+        float[] second = Workspace.Second(group * _gradientLength * _gradientChannelsPadded);
+        float[]? source = _gradientReadsImage ? null : Workspace.Source(_gradientSourceLength);
+        float[] sums = Workspace.Sums(_gradientTasks * GradientTileSize);
+        for (int n0 = 0; n0 < _batch; n0 += group)
         {
-            // The transform would copy the image unchanged: the tiles read the image itself; only the grid is re-laid.
-            var transpose = new GradientPrepareJob<ConvolutionKernel> { Plan = this, Image = image, Grid = grid, Source = null!, Second = second, First = _batch * _imageChannels };
-            TensorThreads.Run(gridTasks, ref transpose);
-            var direct = new GradientJob { Kernel = this, Source = image, Second = second, WeightGradient = weightGradient };
-            TensorThreads.Run(_gradientTasks, ref direct);
-            return;
-        }
+            int images = Math.Min(group, _batch - n0);
+            var prepare = new GradientPrepareJob { Kernel = this, Image = image, Grid = grid, Source = source, Second = second, First = n0, Images = images };
+            TensorThreads.Run(PrepareTasks(images), ref prepare);
 
-        float[] source = Workspace.Source(_gradientSourceLength);
-        var prepare = new GradientPrepareJob<ConvolutionKernel> { Plan = this, Image = image, Grid = grid, Source = source, Second = second };
-        TensorThreads.Run((_batch * _imageChannels) + gridTasks + 1, ref prepare);
-        var job = new GradientJob { Kernel = this, Source = source, Second = second, WeightGradient = weightGradient };
-        TensorThreads.Run(_gradientTasks, ref job);
+            // The transform would copy the image unchanged: the tiles read the image itself; only the grid is re-laid.
+            var job = new GradientJob { Kernel = this, Source = source is null ? image : source, Second = second, Sums = sums, First = n0, Images = images, WeightGradient = weightGradient };
+            TensorThreads.Run(_gradientTasks, ref job);
+        }
     }
+
+    /// <summary>Floats of one weight-gradient task's sums: its tap block × its channel group.</summary>
+    private int GradientTileSize => _gradientRows * _gradientChannelGroup * _gradientColumns;
+
+    /// <summary>Preparation tasks for a group of images: planes to transform, grid blocks to transpose, the slack to clear.</summary>
+    private int PrepareTasks(int images) => _gradientReadsImage ? images * TransposeBlocks : (images * (_imageChannels + TransposeBlocks)) + 1;
+
+    /// <summary>
+    /// Bytes of prepared input and transposed gradient one group of images may take: about the two cores' L2s. Groups of
+    /// one image (1 MiB) lost more at the passes' barriers than they saved (strided_3x3's gradient 6.1–6.6 ms against
+    /// 5.2–5.5 for the whole batch at once); groups of 4 MiB (strided_3x3: 6 images) gave 5.15–5.27 ms against 5.32–6.49,
+    /// resnet_stem (one image a group) 5.97 against 6.56–6.94, best calls on two threads.
+    /// </summary>
+    private const int GradientGroupBytes = 4 * 1024 * 1024;
 
     /// <summary>Grid channels one transposition task writes per position (a cache line).</summary>
     private const int TransposeChannels = 16;
@@ -406,32 +429,38 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>Bytes of transposed grid gradient one chunk of positions spans, so that it stays in L2 across tasks.</summary>
     private const int GradientChunkBytes = 192 * 1024;
 
+    /// <summary>
+    /// One preparation task of the group of <paramref name="images"/> images from image <paramref name="first"/>: an image
+    /// plane to transform into <paramref name="source"/>'s slot of the image, a block of the grid gradient to transpose
+    /// into <paramref name="second"/>'s, or the slack past the group's last slot to clear.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    void IPreparedGradient.PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second)
+    private void PrepareGradient(int task, int first, int images, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[]? source, float[] second)
     {
-        int imageTasks = _batch * _imageChannels;
+        int imageTasks = source is null ? 0 : images * _imageChannels;
         if (task < imageTasks)
         {
-            _imageTransform.Copy(image, source, task / _imageChannels, task % _imageChannels);
+            int imageSlot = task / _imageChannels;
+            _imageTransform.Copy(image, source, first + imageSlot, task % _imageChannels, imageSlot);
             return;
         }
 
         task -= imageTasks;
         int blocks = TransposeBlocks;
-        if (task == _batch * blocks)
+        if (task == images * blocks)
         {
-            // Slack past the last image: read only for positions whose gradient is zero, but kept finite (zero).
-            int end = _batch * _imageTransform.Image;
+            // Slack past the group's last image: read only for positions whose gradient is zero, but kept finite (zero).
+            int end = images * _imageTransform.Image;
             source.AsSpan(end, _gradientSourceLength - end).Clear();
             return;
         }
 
-        // second[n, p, gc] = grid[n, gc, oh, ow] at p = oh·(gradient width) + ow; zero for ow ≥ grid width and gc ≥ grid channels.
-        int n = task / blocks, gc0 = task % blocks * TransposeChannels;
+        // second[slot, p, gc] = grid[n, gc, oh, ow] at p = oh·(gradient width) + ow; zero for ow ≥ grid width and gc ≥ grid channels.
+        int slot = task / blocks, n = first + slot, gc0 = task % blocks * TransposeChannels;
         int plane = _gridHeight * _gridWidth;
         int width = Math.Min(TransposeChannels, _gradientChannelsPadded - gc0);
         int valid = Math.Clamp(_gridChannels - gc0, 0, width);
-        ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (n * _gradientLength * _gradientChannelsPadded) + gc0);
+        ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (slot * _gradientLength * _gradientChannelsPadded) + gc0);
         ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
         Transpose.PlanesToPositions(ref planes, _gridHeight, _gridWidth, width, valid, ref target, _gridHeight, _gradientWidth, _gradientChannelsPadded);
     }
@@ -452,12 +481,11 @@ public sealed class ConvolutionKernel : IPreparedGradient
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void ComputeGradient(int begin, int end, ReadOnlySpan<float> sourceSpan, float[] secondArray, Span<float> weightGradient)
+    private unsafe void ComputeGradient(int begin, int end, int first, int images, ReadOnlySpan<float> sourceSpan, float[] secondArray, float[] sums, Span<float> weightGradient)
     {
         int rows = _gradientRows, columns = _gradientColumns;
-        int tileSize = rows * _gradientChannelGroup * columns;
+        int tileSize = GradientTileSize;
         int chunk = GradientChunk;
-        float[] sums = Workspace.Tile((end - begin) * tileSize);
         float[] panelArray = Workspace.Panel(chunk * rows);
         ref float sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
         ref float panel = ref MemoryMarshal.GetArrayDataReference(panelArray);
@@ -469,22 +497,24 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
         // Every task's sums run over images, then chunks of positions, then positions: one order whatever the split. The
         // chunk loop is outside the task loop so that a chunk of the transposed gradient is read from L2 by every task.
-        for (int n = 0; n < _batch; n++)
+        for (int slot = 0; slot < images; slot++)
         {
+            // The image's transformed slot, or the image itself where the tiles read it.
+            int n = first + slot, at = _gradientReadsImage ? n : slot;
             for (int p0 = 0; p0 < _gradientLength; p0 += chunk)
             {
                 int length = Math.Min(chunk, _gradientLength - p0);
                 bool accumulate = n > 0 || p0 > 0;
                 int row0 = p0 / _gradientWidth, col0 = p0 - (row0 * _gradientWidth);
                 int skip = _imageTransform.ColsQ - _gradientWidth, run = skip == 0 ? int.MaxValue : _gradientWidth;
-                ref float x = ref Unsafe.Add(ref source, (n * _imageTransform.Image) + (row0 * _imageTransform.ColsQ) + col0);
-                ref float g = ref Unsafe.Add(ref second, ((n * _gradientLength) + p0) * _gradientChannelsPadded);
+                ref float x = ref Unsafe.Add(ref source, (at * _imageTransform.Image) + (row0 * _imageTransform.ColsQ) + col0);
+                ref float g = ref Unsafe.Add(ref second, ((slot * _gradientLength) + p0) * _gradientChannelsPadded);
                 for (int task = begin; task < end; task++)
                 {
                     int tapBlock = task / _gradientChannelGroups;
                     int cb0 = task % _gradientChannelGroups * _gradientChannelGroup;
                     int cb1 = Math.Min(channelBlocks, cb0 + _gradientChannelGroup);
-                    ref float taskSums = ref Unsafe.Add(ref sum0, (task - begin) * tileSize);
+                    ref float taskSums = ref Unsafe.Add(ref sum0, task * tileSize);
                     if (_gradientWide)
                     {
                         // AVX-512: the tiles broadcast straight from the input rows, nothing packed.
@@ -509,6 +539,11 @@ public sealed class ConvolutionKernel : IPreparedGradient
             }
         }
 
+        if (first + images < _batch)
+        {
+            return;
+        }
+
         // gW[gc, tap] from the sums [tap row r][grid channel column j] of each block; taps are in weight order (ic, kh, kw).
         for (int task = begin; task < end; task++)
         {
@@ -516,7 +551,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
             int cb0 = task % _gradientChannelGroups * _gradientChannelGroup;
             int cb1 = Math.Min(channelBlocks, cb0 + _gradientChannelGroup);
             int tap0 = tapBlock * rows, validRows = Math.Min(rows, _gradientTaps - tap0);
-            ReadOnlySpan<float> taskSums = sums.AsSpan((task - begin) * tileSize, tileSize);
+            ReadOnlySpan<float> taskSums = sums.AsSpan(task * tileSize, tileSize);
             for (int cb = cb0; cb < cb1; cb++)
             {
                 ReadOnlySpan<float> blockSums = taskSums.Slice((cb - cb0) * rows * columns);
@@ -569,14 +604,36 @@ public sealed class ConvolutionKernel : IPreparedGradient
         }
     }
 
+    private ref struct GradientPrepareJob : IParallelJob
+    {
+        public ConvolutionKernel Kernel;
+        public ReadOnlySpan<float> Image;
+        public ReadOnlySpan<float> Grid;
+        public float[]? Source;
+        public float[] Second;
+        public int First;
+        public int Images;
+
+        public void Execute(int begin, int end)
+        {
+            for (int task = begin; task < end; task++)
+            {
+                Kernel.PrepareGradient(task, First, Images, Image, Grid, Source, Second);
+            }
+        }
+    }
+
     private ref struct GradientJob : IParallelJob
     {
         public ConvolutionKernel Kernel;
         public ReadOnlySpan<float> Source;
         public float[] Second;
+        public float[] Sums;
+        public int First;
+        public int Images;
         public Span<float> WeightGradient;
 
-        public void Execute(int begin, int end) => Kernel.ComputeGradient(begin, end, Source, Second, WeightGradient);
+        public void Execute(int begin, int end) => Kernel.ComputeGradient(begin, end, First, Images, Source, Second, Sums, WeightGradient);
     }
 }
 
@@ -630,12 +687,15 @@ internal sealed class InputTransform
     public int Offset(int c, int ph, int pw, int row, int col)
         => (c * Plane) + (((ph * StrideWidth) + pw) * PhasePlane) + (row * ColsQ) + col;
 
-    /// <summary>Transforms the plane (n, c) of <paramref name="source"/> into <paramref name="target"/>.</summary>
+    /// <summary>Transforms the plane (n, c) of <paramref name="source"/> into image n of <paramref name="target"/>.</summary>
+    public void Copy(ReadOnlySpan<float> source, Span<float> target, int n, int c) => Copy(source, target, n, c, n);
+
+    /// <summary>Transforms the plane (n, c) of <paramref name="source"/> into image <paramref name="slot"/> of <paramref name="target"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Copy(ReadOnlySpan<float> source, Span<float> target, int n, int c)
+    public void Copy(ReadOnlySpan<float> source, Span<float> target, int n, int c, int slot)
     {
         ReadOnlySpan<float> plane = source.Slice(((n * Channels) + c) * Height * Width, Height * Width);
-        Span<float> output = target.Slice((n * Image) + (c * Plane), Plane);
+        Span<float> output = target.Slice((slot * Image) + (c * Plane), Plane);
         if (StrideHeight == 1 && StrideWidth == 1 && PadLeft == 0 && ColsQ == Width)
         {
             // Rows as wide as the input's: the valid rows are one contiguous block (a 1×1 window's is the whole plane).

@@ -31,6 +31,12 @@ internal static class Workspace
     /// <summary>The calling thread's buffer for a second transformed input (the gradient in the weight gradient).</summary>
     public static float[] Second(int length) => Get(ref t_second, length);
 
+    [ThreadStatic]
+    private static float[]? t_sums;
+
+    /// <summary>The calling thread's buffer for sums its tasks keep across passes (the weight gradient's, per task).</summary>
+    public static float[] Sums(int length) => Get(ref t_sums, length);
+
     /// <summary>The calling thread's buffer for packed weights.</summary>
     public static float[] Packed(int length) => Get(ref t_packed, length);
 

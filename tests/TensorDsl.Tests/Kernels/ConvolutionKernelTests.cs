@@ -194,6 +194,28 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(false, 3, 40, 80, 80, 64, 3, 2, 1)]
+    [InlineData(true, 3, 40, 80, 80, 64, 3, 2, 1)]
+    [InlineData(false, 5, 24, 48, 48, 130, 1, 1, 0)]
+    [InlineData(true, 5, 24, 48, 48, 130, 1, 1, 0)]
+    public void The_weight_gradient_in_groups_of_images_matches_the_reference(bool wide, int n, int c, int h, int w, int oc, int k, int s, int p)
+    {
+        // Inputs too large to prepare whole within L2 are prepared and reduced a few images at a time, the sums kept
+        // across groups: several groups and a shorter last one, a strided window (transformed input) and a 1×1 window
+        // (the tiles read the image itself).
+        wide &= MicroKernels.Avx512;
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, k, k);
+        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, k, s, p), NaiveOps.ConvOutSize(w, k, s, p));
+        var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, k, k, s, s, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+        Assert.InRange(kernel.GradientGroup, 1, n - 1);
+        Assert.NotEqual(0, n % kernel.GradientGroup);
+        double[] x = TestData.Random(xs.Length, 91), gy = TestData.Random(ys.Length, 92);
+        float[] gw = Filled(ws.Length);
+        kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
+        TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, k, k, s, s, p, p), gw, RelTol, AbsTol * 10, xs + " k" + k + " s" + s + " oc" + oc + " gw", ws.Dims);
+    }
+
+    [Theory]
     [InlineData(2, 5, 9, 9, 7, 0)]
     [InlineData(1, 3, 8, 70, 20, 1)]
     [InlineData(3, 17, 12, 33, 9, 2)]
