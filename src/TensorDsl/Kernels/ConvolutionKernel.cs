@@ -398,7 +398,7 @@ public sealed class ConvolutionKernel
         for (int n0 = 0; n0 < _batch; n0 += group)
         {
             int images = Math.Min(group, _batch - n0);
-            var prepare = new GradientPrepareJob { Kernel = this, Image = image, Grid = grid, Source = source, Second = second, First = n0, Images = images };
+            var prepare = new GroupPrepareJob { Kernel = this, Image = image, Grid = grid, Source = source, Second = second, First = n0, Images = images };
             TensorThreads.Run(PrepareTasks(images), ref prepare);
 
             // The transform would copy the image unchanged: the tiles read the image itself; only the grid is re-laid.
@@ -604,7 +604,7 @@ public sealed class ConvolutionKernel
         }
     }
 
-    private ref struct GradientPrepareJob : IParallelJob
+    private ref struct GroupPrepareJob : IParallelJob
     {
         public ConvolutionKernel Kernel;
         public ReadOnlySpan<float> Image;
