@@ -77,6 +77,9 @@ public sealed class ConvolutionKernel
     private readonly int _gradientChannelGroup, _gradientChannelGroups;
     private readonly int _gradientTasks;
     private readonly int _gradientSourceLength;
+
+    /// <summary>Where the weight gradient's reads of a group's transformed images end.</summary>
+    private readonly int _gradientReadEnd;
     private readonly bool _gradientReadsImage;
 
     /// <summary>Plans the kernels of one geometry; tables are built once here, so calls allocate nothing.</summary>
@@ -285,7 +288,8 @@ public sealed class ConvolutionKernel
             && _imageTransform.RowsQ == imageHeight && _imageTransform.ColsQ == imageWidth && maxOffset + readLength <= _imageTransform.Image;
         long groupBytes = sizeof(float) * (((long)_gradientLength * _gradientChannelsPadded) + (_gradientReadsImage ? 0 : _imageTransform.Image));
         _gradientGroup = (int)Math.Clamp(GradientGroupBytes / groupBytes, 1, batch);
-        _gradientSourceLength = Math.Max(_correlate.SourceLength, ((_gradientGroup - 1) * _imageTransform.Image) + maxOffset + readLength);
+        _gradientReadEnd = ((_gradientGroup - 1) * _imageTransform.Image) + maxOffset + readLength;
+        _gradientSourceLength = Math.Max(_correlate.SourceLength, _gradientReadEnd);
     }
 
     /// <summary>Weight-gradient tasks wanted at least, so that 2–8 threads get even shares.</summary>
@@ -449,9 +453,11 @@ public sealed class ConvolutionKernel
         int blocks = TransposeBlocks;
         if (task == images * blocks)
         {
-            // Slack past the group's last image: read only for positions whose gradient is zero, but kept finite (zero).
+            // Slack past the group's last image, as far as the tiles read: only for positions whose gradient is zero, but
+            // kept finite (zero). (The buffer is longer, shared with the forward's transform: clearing it all took a
+            // seventh of strided_3x3's weight gradient.)
             int end = images * _imageTransform.Image;
-            source.AsSpan(end, _gradientSourceLength - end).Clear();
+            source.AsSpan(end, Math.Max(0, _gradientReadEnd - end)).Clear();
             return;
         }
 
