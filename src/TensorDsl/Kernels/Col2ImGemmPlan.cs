@@ -34,6 +34,9 @@ internal sealed class Col2ImGemmPlan
     private readonly int _rows, _columns, _strips, _margin;
     private readonly bool _narrowTail, _rowTail;
 
+    /// <summary>Whether the plane's last positions are computed as vectors of rows (for tests).</summary>
+    internal bool TailAsRows => _rowTail;
+
     /// <summary>Positions the row-vector tail computes (<see cref="TailColumns"/>).</summary>
     private const int TailPositions = 4;
     private readonly int _blockChannels, _blocks, _blockTiles, _tasks;
@@ -44,7 +47,7 @@ internal sealed class Col2ImGemmPlan
 
     private Col2ImGemmPlan(
         int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
-        int kernelHeight, int kernelWidth, int strideHeight, int padHeight, int padWidth, int rows)
+        int kernelHeight, int kernelWidth, int strideHeight, int padHeight, int padWidth, int rows, bool rowTail)
     {
         _batch = batch;
         _gridChannels = gridChannels;
@@ -68,7 +71,7 @@ internal sealed class Col2ImGemmPlan
         // at most 4, the plane's last 4 positions as vectors of rows (TailColumns: the 12 × 16 tile spent 12 of its 16
         // columns on positions the strip before had computed, about 7 % of strided_3x3's input gradient).
         _narrowTail = rows == 12 && _plane % _columns is > 0 and <= 16;
-        _rowTail = _narrowTail && _plane % _columns <= TailPositions;
+        _rowTail = rowTail && _narrowTail && _plane % _columns <= TailPositions;
 
         // Floats kept before and after the columns, which the col2im's whole-vector reads may touch (masked off): a
         // row's last vector starts at most about KW + PW past the grid row's end.
@@ -120,11 +123,12 @@ internal sealed class Col2ImGemmPlan
     /// channels to reduce over (with fewer, the tiles' loads and stores outweigh their FMAs), and the columns of the
     /// smallest block within about L2 (resnet_stem's input gradient needs 7 MiB for its 3 channels: faster than the
     /// per-phase GEMM on one thread, 16.5 against 21.2 ms, but slower on two, 40–60 against 64–74 GFLOP per CPU-second,
-    /// the threads' columns then sharing the memory bus).
+    /// the threads' columns then sharing the memory bus). <paramref name="rowTail"/>: whether a plane's last 1–4 positions
+    /// may be computed as vectors of rows (<see cref="TailColumns"/>) rather than by a 12 × 16 tile (false for tests).
     /// </summary>
     public static Col2ImGemmPlan? TryCreate(
         int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
-        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth)
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth, bool rowTail = true)
     {
         int plane = gridHeight * gridWidth;
         // Tiles no wider than the plane: each image's strips are its own (the last one overlapping its neighbour).
@@ -137,7 +141,7 @@ internal sealed class Col2ImGemmPlan
             return null;
         }
 
-        return new Col2ImGemmPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, padHeight, padWidth, rows);
+        return new Col2ImGemmPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, padHeight, padWidth, rows, rowTail);
     }
 
     /// <summary>Floats of columns the smallest block of channels may take (see <see cref="TryCreate"/>): 1 MiB.</summary>

@@ -388,6 +388,37 @@ public class ConvolutionKernelTests
         TensorAssert.Close(expected, gx, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " s" + sh + "×2 p" + ph + "×" + pw + " gc" + gc + " gx", xs.Dims);
     }
 
+    [Theory]
+    [InlineData(2, 20, 28, 28, 32, true)]
+    [InlineData(3, 13, 24, 24, 48, false)]
+    [InlineData(2, 20, 26, 10, 40, true)]
+    public void The_col2im_tail_as_row_vectors_is_bit_identical_to_the_narrow_tile(int n, int c, int h, int w, int gc, bool biased)
+    {
+        // Grid planes whose last 1–4 positions follow whole 32-position strips (14 × 14 = 6 · 32 + 4, 13 × 5 = 2 · 32 + 1)
+        // compute them as vectors of 64 column rows, each sum the same FMA chain over the grid channels as the 12 × 16
+        // tile's; a plane with 16 left over (12 × 12 = 4 · 32 + 16) keeps the tile.
+        if (!MicroKernels.Avx512)
+        {
+            return;
+        }
+
+        int gh = NaiveOps.ConvOutSize(h, 3, 2, 1), gw = NaiveOps.ConvOutSize(w, 3, 2, 1);
+        float[] wt = TestData.RandomSingle(gc * c * 9, 101), gy = TestData.RandomSingle(n * gc * gh * gw, 102), b = TestData.RandomSingle(c, 103);
+        float[] Run(bool rowTail, out bool used)
+        {
+            Col2ImGemmPlan plan = Col2ImGemmPlan.TryCreate(n, gc, gh, gw, c, h, w, 3, 3, 2, 2, 1, 1, rowTail)!;
+            used = plan.TailAsRows;
+            float[] gx = Filled(n * c * h * w);
+            plan.Run(gy, wt, biased ? b : ReadOnlySpan<float>.Empty, gx);
+            return gx;
+        }
+
+        float[] rows = Run(true, out bool rowsUsed), tile = Run(false, out bool tileUsed);
+        Assert.False(tileUsed);
+        Assert.Equal(gh * gw % 32 is > 0 and <= 4, rowsUsed);
+        Assert.Equal(tile, rows);
+    }
+
     [Fact]
     public void The_forward_and_input_gradient_are_bit_identical_across_tile_families()
     {
