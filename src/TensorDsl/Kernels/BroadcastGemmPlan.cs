@@ -17,7 +17,7 @@ namespace TensorDsl.Kernels;
 /// scratch, and transposes that into the NCHW output with the bias. Each output element is one FMA chain over the taps
 /// in (c, kh, kw) order with the bias added last: bit-identical to the GEMM tiles.
 /// </summary>
-internal sealed class BroadcastGemmPlan
+internal sealed class BroadcastGemmPlan : IWeightPanels
 {
     /// <summary>Output channels per tile: 4 vectors.</summary>
     private const int BlockChannels = 64;
@@ -115,14 +115,14 @@ internal sealed class BroadcastGemmPlan
     public void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
     {
         float[] packed = Workspace.Packed(_blocks * _taps * BlockChannels);
-        var prepare = new PrepareJob { Plan = this, Weight = weight, Packed = packed };
+        var prepare = new WeightPanelJob<BroadcastGemmPlan> { Plan = this, Weight = weight, Packed = packed };
         TensorThreads.Run(_blocks, ref prepare);
         var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
         TensorThreads.Run(_tasks, ref job);
     }
 
     /// <summary>Block <paramref name="block"/>'s weights transposed (the GEMM plan's panels, 64 rows): packed[(block·taps + t)·64 + j] = W[64·block + j, t].</summary>
-    private void Prepare(int block, ReadOnlySpan<float> weight, float[] packed)
+    public void PackPanel(int block, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
         => GemmPlan.PackWeights(packed.AsSpan(block * _taps * BlockChannels, _taps * BlockChannels), weight, block * BlockChannels, BlockChannels, _outputChannels, _taps, _weightIndex);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -203,21 +203,6 @@ internal sealed class BroadcastGemmPlan
         fixed (float* target = output)
         {
             Transpose.PositionsToPlanes(ref blockSums, BlockChannels, BlockChannels, count, bias, block * BlockChannels, target + ((((long)n * _outputChannels) + (block * BlockChannels)) * _plane) + p0, _plane);
-        }
-    }
-
-    private ref struct PrepareJob : IParallelJob
-    {
-        public BroadcastGemmPlan Plan;
-        public ReadOnlySpan<float> Weight;
-        public float[] Packed;
-
-        public void Execute(int begin, int end)
-        {
-            for (int block = begin; block < end; block++)
-            {
-                Plan.Prepare(block, Weight, Packed);
-            }
         }
     }
 

@@ -16,7 +16,7 @@ namespace TensorDsl.Kernels;
 /// computes a junk column per row and pads each phase's tiles: strided_3x3's input gradient spent about a quarter of its
 /// time so). Each image element is written once, by one task, in a fixed order: the sums do not depend on the threads.
 /// </summary>
-internal sealed class Col2ImGemmPlan
+internal sealed class Col2ImGemmPlan : IWeightPanels
 {
     /// <summary>Columns of one task wanted at most: its block's rows × the grid plane, about a quarter of a 1 MiB L2.</summary>
     private const int TaskFloats = 64 * 1024;
@@ -26,7 +26,6 @@ internal sealed class Col2ImGemmPlan
 
     /// <summary>At least this many tasks per call where the batch allows, so that 2–8 threads get even shares.</summary>
     private const int MinimumTasks = 32;
-
 
     private readonly int _batch, _gridChannels, _gridHeight, _gridWidth, _plane;
     private readonly int _imageChannels, _imageHeight, _imageWidth;
@@ -79,7 +78,7 @@ internal sealed class Col2ImGemmPlan
 
         // Blocks of whole channels whose rows fill whole tiles (a multiple of `unit` channels), as many rows as L2 keeps
         // columns of, fewer where the batch has too few images for the threads.
-        int unit = rows / Gcd(rows, _kernelArea);
+        int unit = rows / MicroKernels.Gcd(rows, _kernelArea);
         int unitRows = unit * _kernelArea;
         int units = Math.Max(1, Math.Min(TaskRows, TaskFloats / _plane) / unitRows);
         units = Math.Min(units, (imageChannels + unit - 1) / unit);
@@ -134,7 +133,7 @@ internal sealed class Col2ImGemmPlan
         // Tiles no wider than the plane: each image's strips are its own (the last one overlapping its neighbour).
         int rows = MicroKernels.WideRowsFor(imageChannels * kernelHeight * kernelWidth, plane, maxColumns: plane);
         int kernelArea = kernelHeight * kernelWidth;
-        long smallestBlock = (long)Math.Min(rows / Gcd(rows, kernelArea), imageChannels) * kernelArea * plane;
+        long smallestBlock = (long)Math.Min(rows / MicroKernels.Gcd(rows, kernelArea), imageChannels) * kernelArea * plane;
         if (!MicroKernels.Avx512 || strideWidth != 2 || gridChannels < MinimumGridChannels || plane < MicroKernels.WideColumnsFor(rows)
             || smallestBlock > MaximumBlockFloats)
         {
@@ -155,14 +154,14 @@ internal sealed class Col2ImGemmPlan
     public void Run(ReadOnlySpan<float> grid, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> image)
     {
         float[] packed = Workspace.Packed(_blocks * _blockTiles * TileLength);
-        var prepare = new PrepareJob { Plan = this, Weight = weight, Packed = packed };
+        var prepare = new WeightPanelJob<Col2ImGemmPlan> { Plan = this, Weight = weight, Packed = packed };
         TensorThreads.Run(_blocks * _blockTiles, ref prepare);
         var job = new ComputeJob { Plan = this, Grid = grid, Weight = weight, Packed = packed, Bias = bias, Image = image };
         TensorThreads.Run(_tasks, ref job);
     }
 
     /// <summary>Tile <paramref name="tile"/> of every block's weights, R-interleaved: rows (c, kh, kw) past the block's last channel are zero.</summary>
-    private void Prepare(int tile, ReadOnlySpan<float> weight, float[] packed)
+    public void PackPanel(int tile, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
     {
         int block = tile / _blockTiles, first = (block * _blockChannels * _kernelArea) + (tile % _blockTiles * _rows);
         int end = Math.Min(_imageChannels, (block + 1) * _blockChannels) * _kernelArea;
@@ -384,23 +383,6 @@ internal sealed class Col2ImGemmPlan
 
     /// <summary>The parity of the image columns kernel column kw adds to.</summary>
     private int Parity(int kw) => (kw - _padWidth) & 1;
-
-    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
-
-    private ref struct PrepareJob : IParallelJob
-    {
-        public Col2ImGemmPlan Plan;
-        public ReadOnlySpan<float> Weight;
-        public float[] Packed;
-
-        public void Execute(int begin, int end)
-        {
-            for (int tile = begin; tile < end; tile++)
-            {
-                Plan.Prepare(tile, Weight, Packed);
-            }
-        }
-    }
 
     private ref struct ComputeJob : IParallelJob
     {

@@ -1275,6 +1275,30 @@ internal ref struct PlanComputeJob<TPlan> : IParallelJob
     public void Execute(int begin, int end) => Plan.Compute(begin, end, Source, Packed, Bias, Output);
 }
 
+/// <summary>A plan whose preparation is packing its weights, one panel per task (the bias where the panel holds it).</summary>
+internal interface IWeightPanels
+{
+    void PackPanel(int panel, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed);
+}
+
+/// <summary>The weight-packing pass of an <see cref="IWeightPanels"/> plan over <see cref="TensorThreads"/>.</summary>
+internal ref struct WeightPanelJob<TPlan> : IParallelJob
+    where TPlan : class, IWeightPanels
+{
+    public TPlan Plan;
+    public ReadOnlySpan<float> Weight;
+    public ReadOnlySpan<float> Bias;
+    public float[] Packed;
+
+    public void Execute(int begin, int end)
+    {
+        for (int panel = begin; panel < end; panel++)
+        {
+            Plan.PackPanel(panel, Weight, Bias, Packed);
+        }
+    }
+}
+
 /// <summary>A weight gradient whose first parallel pass prepares the image and the grid gradient.</summary>
 internal interface IPreparedGradient
 {

@@ -19,7 +19,7 @@ namespace TensorDsl.Kernels;
 /// last position, so overlapping its neighbour) accumulates in a spare tile whose own columns are copied out. Sums run
 /// over the taps in order and the bias is added last: the same rounding as <see cref="GemmPlan"/>.
 /// </summary>
-internal sealed class DirectGemmPlan
+internal sealed class DirectGemmPlan : IWeightPanels
 {
     /// <summary>Floats of packed B per strip and reduction block: 32 KiB, within L1 beside a block of weights.</summary>
     private const int BlockFloats = 8192;
@@ -109,13 +109,13 @@ internal sealed class DirectGemmPlan
     public void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
     {
         float[] packed = Workspace.Packed(PackedLength);
-        var prepare = new PrepareJob { Plan = this, Weight = weight, Bias = bias, Packed = packed };
+        var prepare = new WeightPanelJob<DirectGemmPlan> { Plan = this, Weight = weight, Bias = bias, Packed = packed };
         TensorThreads.Run(_blocks, ref prepare);
         var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
         TensorThreads.Run(_tasks, ref job);
     }
 
-    private void Prepare(int block, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
+    public void PackPanel(int block, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
     {
         Span<float> panel = packed.AsSpan(block * (_taps + 1) * _rows, (_taps + 1) * _rows);
         GemmPlan.PackWeights(panel, weight, block * _rows, _rows, _outputChannels, _weightStride, _weightIndex);
@@ -213,22 +213,6 @@ internal sealed class DirectGemmPlan
             }
 
             j0 += run;
-        }
-    }
-
-    private ref struct PrepareJob : IParallelJob
-    {
-        public DirectGemmPlan Plan;
-        public ReadOnlySpan<float> Weight;
-        public ReadOnlySpan<float> Bias;
-        public float[] Packed;
-
-        public void Execute(int begin, int end)
-        {
-            for (int block = begin; block < end; block++)
-            {
-                Plan.Prepare(block, Weight, Bias, Packed);
-            }
         }
     }
 
@@ -389,9 +373,7 @@ internal sealed class WindowPacker
 
     /// <summary>Positions after which strips and images line up again: lcm(plane, strip width), at most the batch's.</summary>
     private static int Period(int batch, int plane, int columns)
-        => (int)Math.Min((long)batch * plane, (long)plane / Gcd(plane, columns) * columns);
-
-    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+        => (int)Math.Min((long)batch * plane, (long)plane / MicroKernels.Gcd(plane, columns) * columns);
 
     /// <summary>
     /// Writes taps k0 … k0 + kb − 1 (in (c, kh, kw) order) of strips s0 … s1 − 1 to <paramref name="panel"/>: per strip

@@ -18,6 +18,9 @@ public static partial class MicroKernels
     /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="multiple"/>.</summary>
     internal static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
+    /// <summary>The greatest common divisor of two non-negative counts.</summary>
+    internal static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
     /// <summary>Positions of a wide (AVX-512) tile with <paramref name="rows"/> output channels.</summary>
     public static int WideColumnsFor(int rows) => rows switch
     {
