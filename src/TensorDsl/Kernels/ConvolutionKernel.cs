@@ -42,7 +42,7 @@ public readonly record struct ConvolutionTiling(
 /// Every output element is computed by one task in a fixed order, so results do not depend on the thread count.
 /// </para>
 /// </summary>
-public sealed class ConvolutionKernel
+public sealed class ConvolutionKernel : IPreparedGradient
 {
     private readonly int _batch, _imageChannels, _imageHeight, _imageWidth, _gridChannels, _gridHeight, _gridWidth;
     private readonly int _kernelArea;
@@ -402,7 +402,7 @@ public sealed class ConvolutionKernel
         for (int n0 = 0; n0 < _batch; n0 += group)
         {
             int images = Math.Min(group, _batch - n0);
-            var prepare = new GroupPrepareJob { Kernel = this, Image = image, Grid = grid, Source = source, Second = second, First = n0, Images = images };
+            var prepare = new GradientPrepareJob<ConvolutionKernel> { Plan = this, Image = image, Grid = grid, Source = source!, Second = second, First = n0, Images = images };
             TensorThreads.Run(PrepareTasks(images), ref prepare);
 
             // The transform would copy the image unchanged: the tiles read the image itself; only the grid is re-laid.
@@ -435,13 +435,14 @@ public sealed class ConvolutionKernel
 
     /// <summary>
     /// One preparation task of the group of <paramref name="images"/> images from image <paramref name="first"/>: an image
-    /// plane to transform into <paramref name="source"/>'s slot of the image, a block of the grid gradient to transpose
-    /// into <paramref name="second"/>'s, or the slack past the group's last slot to clear.
+    /// plane to transform into <paramref name="source"/>'s slot of the image (none where the tiles read the image itself:
+    /// <paramref name="source"/> is then null), a block of the grid gradient to transpose into <paramref name="second"/>'s,
+    /// or the slack past the group's last slot to clear.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PrepareGradient(int task, int first, int images, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[]? source, float[] second)
+    void IPreparedGradient.PrepareGradient(int task, int first, int images, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second)
     {
-        int imageTasks = source is null ? 0 : images * _imageChannels;
+        int imageTasks = _gradientReadsImage ? 0 : images * _imageChannels;
         if (task < imageTasks)
         {
             int imageSlot = task / _imageChannels;
@@ -606,25 +607,6 @@ public sealed class ConvolutionKernel
             for (int i = 0; i < length; i++)
             {
                 Unsafe.Add(ref to, i * rows) = Unsafe.Add(ref from, i);
-            }
-        }
-    }
-
-    private ref struct GroupPrepareJob : IParallelJob
-    {
-        public ConvolutionKernel Kernel;
-        public ReadOnlySpan<float> Image;
-        public ReadOnlySpan<float> Grid;
-        public float[]? Source;
-        public float[] Second;
-        public int First;
-        public int Images;
-
-        public void Execute(int begin, int end)
-        {
-            for (int task = begin; task < end; task++)
-            {
-                Kernel.PrepareGradient(task, First, Images, Image, Grid, Source, Second);
             }
         }
     }
@@ -1302,8 +1284,11 @@ internal ref struct WeightPanelJob<TPlan> : IParallelJob
 /// <summary>A weight gradient whose first parallel pass prepares the image and the grid gradient.</summary>
 internal interface IPreparedGradient
 {
-    /// <summary>One preparation task: an image plane to transform, a block of the grid gradient to re-lay, or slack to clear.</summary>
-    void PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second);
+    /// <summary>
+    /// One preparation task of the group of <paramref name="images"/> images from image <paramref name="first"/>: an image
+    /// plane to transform, a block of the grid gradient to re-lay, or slack to clear (image n in slot n − first).
+    /// </summary>
+    void PrepareGradient(int task, int first, int images, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second);
 }
 
 /// <summary>The preparation pass of a weight gradient over <see cref="TensorThreads"/>.</summary>
@@ -1316,14 +1301,17 @@ internal ref struct GradientPrepareJob<TPlan> : IParallelJob
     public float[] Source;
     public float[] Second;
 
-    /// <summary>The first task to run: tasks begin … end − 1 of the job are the plan's First + begin … First + end − 1.</summary>
+    /// <summary>The group's first image.</summary>
     public int First;
+
+    /// <summary>The group's images.</summary>
+    public int Images;
 
     public void Execute(int begin, int end)
     {
         for (int task = begin; task < end; task++)
         {
-            Plan.PrepareGradient(First + task, Image, Grid, Source, Second);
+            Plan.PrepareGradient(task, First, Images, Image, Grid, Source, Second);
         }
     }
 }

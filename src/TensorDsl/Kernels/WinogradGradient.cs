@@ -73,7 +73,7 @@ internal sealed class WinogradGradient : IPreparedGradient
     {
         float[] source = Workspace.Source((_batch * _transform.Image) + Lanes);
         float[] second = Workspace.Second((_batch * GridImage) + (Groups * PartialLength));
-        var prepare = new GradientPrepareJob<WinogradGradient> { Plan = this, Image = image, Grid = grid, Source = source, Second = second };
+        var prepare = new GradientPrepareJob<WinogradGradient> { Plan = this, Image = image, Grid = grid, Source = source, Second = second, First = 0, Images = _batch };
         TensorThreads.Run((_batch * _inChannels) + (_batch * (_paddedOut / Lanes)), ref prepare);
         var job = new GroupJob { Plan = this, Source = source, Second = second };
         TensorThreads.Run(Groups, ref job);
@@ -81,7 +81,8 @@ internal sealed class WinogradGradient : IPreparedGradient
         TensorThreads.Run(_inChannels, ref finish);
     }
 
-    public void PrepareGradient(int task, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second)
+    /// <summary>One preparation task; the group is always the whole batch (first 0, every image).</summary>
+    public void PrepareGradient(int task, int first, int images, ReadOnlySpan<float> image, ReadOnlySpan<float> grid, float[] source, float[] second)
     {
         int planes = _batch * _inChannels;
         if (task < planes)
