@@ -1,5 +1,5 @@
 # Writes src/TensorDsl/Kernels/MicroKernels.Gemm512.cs: python3 tools/tiles/gemm_tiles.py > src/TensorDsl/Kernels/MicroKernels.Gemm512.cs
-from tile_emit import Writer, open_class, grid, begin_accumulators, store_accumulators
+from tile_emit import Writer, open_class, grid, begin_accumulators, fma_step, store_accumulators
 
 SHAPES = [(24, 1), (16, 1), (12, 2), (12, 1), (8, 3), (6, 4), (4, 6), (3, 8), (2, 12), (1, 12)]
 w = Writer()
@@ -21,20 +21,7 @@ for n, (R, V) in enumerate(SHAPES):
     w("        for (int i = 0; i < k; i++)")
     w("        {")
     w("            ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));")
-    if R >= 6:
-        for v in range(V):
-            w(f"            Vector512<float> b{v} = Vector512.LoadUnsafe(ref source, {16*v});")
-        for r in range(R):
-            w(f"            {'Vector512<float> ' if r == 0 else ''}w = Vector512.Create(Unsafe.Add(ref a, {r}));")
-            for v in range(V):
-                w(f"            c{r}_{v} = Avx512F.FusedMultiplyAdd(w, b{v}, c{r}_{v});")
-    else:
-        for r in range(R):
-            w(f"            Vector512<float> w{r} = Vector512.Create(Unsafe.Add(ref a, {r}));")
-        for v in range(V):
-            w(f"            {'Vector512<float> ' if v == 0 else ''}s = Vector512.LoadUnsafe(ref source, {16*v});")
-            for r in range(R):
-                w(f"            c{r}_{v} = Avx512F.FusedMultiplyAdd(w{r}, s, c{r}_{v});")
+    fma_step(w, R, V, lambda v: f"Vector512.LoadUnsafe(ref source, {16*v})", lambda r: f"Unsafe.Add(ref a, {r})")
     w(f"            a = ref Unsafe.Add(ref a, {R});")
     w("        }")
     w("")

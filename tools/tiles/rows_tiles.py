@@ -1,5 +1,5 @@
 # Writes src/TensorDsl/Kernels/MicroKernels.Rows512.cs: python3 tools/tiles/rows_tiles.py > src/TensorDsl/Kernels/MicroKernels.Rows512.cs
-from tile_emit import Writer, open_class, grid, begin_accumulators, store_accumulators
+from tile_emit import Writer, open_class, grid, begin_accumulators, fma_step, store_accumulators
 
 SHAPES = [(24, 1), (16, 1), (12, 2), (8, 3), (6, 4), (4, 6), (3, 8), (2, 12), (1, 12)]
 w = Writer()
@@ -22,20 +22,7 @@ for n, (R, V) in enumerate(SHAPES):
         w(f"        nint o{r} = Unsafe.Add(ref taps, {r});")
     w("        for (int i = 0; i < k; i++)")
     w("        {")
-    if R >= 6:
-        for v in range(V):
-            w(f"            Vector512<float> b{v} = Vector512.LoadUnsafe(ref b, {16*v});")
-        for r in range(R):
-            w(f"            {'Vector512<float> ' if r == 0 else ''}w = Vector512.Create(Unsafe.Add(ref x, o{r}));")
-            for v in range(V):
-                w(f"            c{r}_{v} = Avx512F.FusedMultiplyAdd(w, b{v}, c{r}_{v});")
-    else:
-        for r in range(R):
-            w(f"            Vector512<float> w{r} = Vector512.Create(Unsafe.Add(ref x, o{r}));")
-        for v in range(V):
-            w(f"            {'Vector512<float> ' if v == 0 else ''}s = Vector512.LoadUnsafe(ref b, {16*v});")
-            for r in range(R):
-                w(f"            c{r}_{v} = Avx512F.FusedMultiplyAdd(w{r}, s, c{r}_{v});")
+    fma_step(w, R, V, lambda v: f"Vector512.LoadUnsafe(ref b, {16*v})", lambda r: f"Unsafe.Add(ref x, o{r})")
     w("            x = ref Unsafe.Add(ref x, 1);")
     w("            b = ref Unsafe.Add(ref b, ldb);")
     w("            if (--left == 0)")

@@ -53,3 +53,23 @@ def begin_accumulators(w, declared, cells):
 def store_accumulators(w, cells):
     for name, offset in cells:
         w(f"        {name}.StoreUnsafe(ref c, {offset});")
+
+
+def fma_step(w, rows, vectors, load, broadcast):
+    """One reduction step of a rows × vectors tile: with 6 or more rows the vectors' B values are loaded once and each
+    row's broadcast feeds them all; with fewer, the rows' broadcasts are made once and each loaded vector feeds them all.
+    `load(v)` is the expression of vector v's B value, `broadcast(r)` that of row r's scalar."""
+    if rows >= 6:
+        for v in range(vectors):
+            w(f"            Vector512<float> b{v} = {load(v)};")
+        for r in range(rows):
+            w(f"            {'Vector512<float> ' if r == 0 else ''}w = Vector512.Create({broadcast(r)});")
+            for v in range(vectors):
+                w(f"            c{r}_{v} = Avx512F.FusedMultiplyAdd(w, b{v}, c{r}_{v});")
+    else:
+        for r in range(rows):
+            w(f"            Vector512<float> w{r} = Vector512.Create({broadcast(r)});")
+        for v in range(vectors):
+            w(f"            {'Vector512<float> ' if v == 0 else ''}s = {load(v)};")
+            for r in range(rows):
+                w(f"            c{r}_{v} = Avx512F.FusedMultiplyAdd(w{r}, s, c{r}_{v});")
