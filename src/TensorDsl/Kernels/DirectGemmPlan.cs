@@ -9,8 +9,9 @@ namespace TensorDsl.Kernels;
 
 /// <summary>
 /// A correlation as one implicit GEMM over every output position of the batch (g = n·plane + oh·OW + ow: images stacked,
-/// no dropped columns), on the AVX-512 tiles. The positions are cut into strips of the tile width; per task and reduction
-/// block a <see cref="WindowPacker"/> packs the strips' im2col rows straight from the NCHW input into contiguous, aligned
+/// no dropped columns), on the AVX-512 tiles. The positions are cut into strips of the tile width; the threads take even
+/// runs of the (strip, output-channel block) tiles. Per chunk of a thread's strips and reduction block a
+/// <see cref="WindowPacker"/> packs the strips' im2col rows straight from the NCHW input into contiguous, aligned
 /// micro-panels; each strip then stays in L1 while every output-channel block's tiles run over it, their weights read
 /// from L2 (a few KiB per tile, against the strip's 32 KiB when blocks were the outer loop: strided_3x3's forward about
 /// 5 % faster).
@@ -25,19 +26,13 @@ internal sealed class DirectGemmPlan : IWeightPanels
     private const int BlockFloats = 8192;
 
     /// <summary>Floats of packed B one chunk of strips may take per reduction block: about half of a 1 MiB L2.</summary>
-    private const int TaskFloats = 128 * 1024;
-
-    /// <summary>
-    /// At least this many tasks per call, so that 2–8 threads get even shares (with 16, strided_3x3's 49 strips made 13
-    /// tasks: 7 against 6 on two threads).
-    /// </summary>
-    private const int MinimumTasks = 48;
+    private const int ChunkFloats = 128 * 1024;
 
     private readonly WindowPacker _packer;
     private readonly int _outputChannels, _plane, _positions, _weightStride;
     private readonly int[] _weightIndex;
     private readonly int _rows, _columns, _blocks, _blockTaps, _taps;
-    private readonly int _stripsPerTask, _tasks, _strips, _chunkStrips;
+    private readonly int _strips, _chunkStrips;
     private readonly int[] _sequence;
 
     private DirectGemmPlan(WindowPacker packer, int batch, int outputChannels, int plane, int[] weightIndex, int weightStride)
@@ -60,12 +55,8 @@ internal sealed class DirectGemmPlan : IWeightPanels
             _sequence[k] = k * _columns;
         }
 
-        // Tasks: even runs of strips, as many as wanted for the threads. A thread packs its consecutive tasks' strips
-        // together, in chunks as large as L2 holds packed.
-        _chunkStrips = Math.Clamp(TaskFloats / (_blockTaps * _columns), 1, 256);
-        _tasks = Math.Max((_strips + _chunkStrips - 1) / _chunkStrips, Math.Min(MinimumTasks, _strips));
-        _stripsPerTask = (_strips + _tasks - 1) / _tasks;
-        _tasks = (_strips + _stripsPerTask - 1) / _stripsPerTask;
+        // A thread packs its strips together, in chunks as large as L2 holds packed.
+        _chunkStrips = Math.Clamp(ChunkFloats / (_blockTaps * _columns), 1, 256);
     }
 
     /// <summary>
@@ -112,7 +103,10 @@ internal sealed class DirectGemmPlan : IWeightPanels
         var prepare = new WeightPanelJob<DirectGemmPlan> { Plan = this, Weight = weight, Bias = bias, Packed = packed };
         TensorThreads.Run(_blocks, ref prepare);
         var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
-        TensorThreads.Run(_tasks, ref job);
+        // The work items are the (strip, output-channel block) tiles, strip by strip: each thread takes an even run of
+        // them, so threads differ by at most one tile, not one strip (pointwise_1x1's 49 strips had split 24 against 25).
+        // A strip shared by two threads is packed by both.
+        TensorThreads.Run(_strips * _blocks, ref job);
     }
 
     public void PackPanel(int block, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
@@ -138,8 +132,13 @@ internal sealed class DirectGemmPlan : IWeightPanels
         float[] panelArray = Workspace.Aligned(_chunkStrips * WindowPacker.StripLength(_blockTaps + 1, columns), out int panelStart);
         bool biased = !bias.IsEmpty;
         ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(panelArray), panelStart);
-        int stop = Math.Min(_strips, end * _stripsPerTask);
-        for (int s0 = begin * _stripsPerTask; s0 < stop; s0 += _chunkStrips)
+        if (begin >= end)
+        {
+            return;
+        }
+
+        int first = begin / _blocks, stop = ((end - 1) / _blocks) + 1;
+        for (int s0 = first; s0 < stop; s0 += _chunkStrips)
         {
             int s1 = Math.Min(stop, s0 + _chunkStrips);
             int k0 = 0;
@@ -161,7 +160,9 @@ internal sealed class DirectGemmPlan : IWeightPanels
 
                 for (int strip = s0; strip < s1; strip++)
                 {
-                    for (int block = 0; block < _blocks; block++)
+                    // The thread's first and last strips may be shared: only its own blocks of them.
+                    int blockBegin = Math.Max(0, begin - (strip * _blocks)), blockEnd = Math.Min(_blocks, end - (strip * _blocks));
+                    for (int block = blockBegin; block < blockEnd; block++)
                     {
                         ref float a = ref Unsafe.Add(ref packed, ((block * (taps + 1)) + k0) * rows);
                         int blockRows = block == _blocks - 1 ? lastRows : rows;
