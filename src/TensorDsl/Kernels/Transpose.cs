@@ -120,6 +120,60 @@ internal static class Transpose
         }
     }
 
+    /// <summary>
+    /// <see cref="PositionsToPlanes"/> for outputs too large to stay in cache: each 16 channels' rows are transposed into
+    /// a per-thread buffer, then written to memory by non-temporal stores wherever a row covers a whole 64-byte line
+    /// (masked ordinary stores at the row's ends, so lines shared with another task's positions are never streamed).
+    /// An ordinary store first reads the line it writes into the cache; a streamed one does not, which halves the
+    /// memory traffic of an output written once (resnet_stem's forward writes 25 MiB). Ends with a store fence, so the
+    /// rows are visible to whoever waits for the task. Needs AVX-512F and a target aligned to its floats.
+    /// </summary>
+    public static unsafe void PositionsToPlanesStreaming(ref float sums, int channels, int validChannels, int count, ReadOnlySpan<float> bias, int oc0, float* target, int plane)
+    {
+        int stride = (count + 15) & ~15;
+        float[] rowsArray = Workspace.Rows(16 * stride);
+        ref float buffer = ref MemoryMarshal.GetArrayDataReference(rowsArray);
+        Vector512<int> lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        for (int j0 = 0; j0 < validChannels; j0 += 16)
+        {
+            int rows = Math.Min(16, validChannels - j0);
+            for (int q = 0; q < count; q += 16)
+            {
+                // buffer[j·stride + q + i] = sums of position q + i, channel j0 + j (the rows' last block whole: the
+                // stride is a multiple of 16).
+                Block16(ref Unsafe.Add(ref sums, (q * channels) + j0), channels, Math.Min(16, count - q), ref Unsafe.Add(ref buffer, q), stride);
+            }
+
+            for (int j = 0; j < rows; j++)
+            {
+                ref float from = ref Unsafe.Add(ref buffer, j * stride);
+                float* to = target + ((long)(j0 + j) * plane);
+                Vector512<float> offset = bias.IsEmpty ? Vector512<float>.Zero : Vector512.Create(bias[oc0 + j0 + j]);
+
+                // Up to the row's first line boundary, the whole lines, then the rest.
+                int head = Math.Min(count, (int)((64 - ((nint)to & 63)) & 63) / sizeof(float));
+                int i = 0;
+                if (head > 0)
+                {
+                    Avx512F.MaskStore(to, Vector512.LessThan(lane, Vector512.Create(head)).AsSingle(), Vector512.LoadUnsafe(ref from) + offset);
+                    i = head;
+                }
+
+                for (; i + 16 <= count; i += 16)
+                {
+                    Avx512F.StoreAlignedNonTemporal(to + i, Vector512.LoadUnsafe(ref from, (nuint)i) + offset);
+                }
+
+                if (i < count)
+                {
+                    Avx512F.MaskStore(to + i, Vector512.LessThan(lane, Vector512.Create(count - i)).AsSingle(), Vector512.LoadUnsafe(ref from, (nuint)i) + offset);
+                }
+            }
+        }
+
+        Sse.StoreFence();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Row(ref float from, int ld, int rows, int c)
         => c < rows ? Vector512.LoadUnsafe(ref from, (nuint)(c * ld)) : Vector512<float>.Zero;

@@ -47,6 +47,12 @@ internal static class Workspace
     public static float[] Panel(int length) => Get(ref t_panel, length);
 
     [ThreadStatic]
+    private static float[]? t_rows;
+
+    /// <summary>The running thread's buffer for output rows on their way to memory (<see cref="Transpose.PositionsToPlanes"/>).</summary>
+    public static float[] Rows(int length) => Get(ref t_rows, length);
+
+    [ThreadStatic]
     private static float[]? t_aligned;
 
     /// <summary>

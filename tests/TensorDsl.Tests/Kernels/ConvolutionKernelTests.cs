@@ -325,6 +325,81 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(2, 32, 15, 13, 64, 3, 3, 2, 2, 1, 1, true)]
+    [InlineData(2, 29, 68, 68, 64, 3, 3, 2, 2, 1, 1, true)]
+    [InlineData(2, 30, 9, 9, 128, 3, 3, 2, 2, 2, 2, false)]
+    [InlineData(2, 3, 70, 70, 64, 7, 7, 2, 2, 3, 3, true)]
+    public void Broadcast_tiles_with_streamed_stores_match_the_reference_bit_for_bit_with_ordinary_stores(int n, int c, int h, int w, int oc, int kh, int kw, int sh, int sw, int ph, int pw, bool biased)
+    {
+        // Outputs of at least BroadcastGemmPlan.StreamedBytes go to memory by non-temporal stores; these small shapes are
+        // forced onto that path (a threshold of 0) and must write exactly what the ordinary stores write: planes that are
+        // not whole lines, a plane in two chunks, two blocks of channels.
+        if (!MicroKernels.Avx512)
+        {
+            return;
+        }
+
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
+        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, sw, pw));
+        double[] x = TestData.Random(xs.Length, 74), wt = TestData.Random(ws.Length, 75), b = TestData.Random(oc, 76);
+        int[] weightIndex = new int[c * kh * kw];
+        for (int k = 0; k < weightIndex.Length; k++)
+        {
+            weightIndex[k] = k;
+        }
+
+        float[] Run(long streamedBytes)
+        {
+            BroadcastGemmPlan plan = BroadcastGemmPlan.TryCreate(n, c, h, w, sh, sw, ph, pw, kh, kw, oc, ys.H, ys.W, weightIndex, streamedBytes)!;
+            Assert.Equal(streamedBytes == 0, plan.Streamed);
+            float[] y = Filled(ys.Length);
+            plan.Run(TestData.ToSingle(x), TestData.ToSingle(wt), biased ? TestData.ToSingle(b) : ReadOnlySpan<float>.Empty, y);
+            return y;
+        }
+
+        float[] streamed = Run(0), ordinary = Run(long.MaxValue);
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, biased ? b : null, sh, sw, ph, pw), streamed, RelTol, AbsTol, xs + " streamed y", ys.Dims);
+        Assert.Equal(ordinary, streamed);
+    }
+
+    [Fact]
+    public unsafe void Streamed_transposed_stores_write_exactly_their_rows_at_any_alignment()
+    {
+        // Every float offset of the target within a 64-byte line, rows shorter than the first line's rest, exactly one
+        // line, and several lines with a partial last one; 20 of 32 channels (a partial second group of 16); rows with a
+        // gap between them. Each written element is sum + bias; nothing else changes.
+        if (!MicroKernels.Avx512)
+        {
+            return;
+        }
+
+        const int channels = 32, valid = 20, oc0 = 3;
+        float[] bias = TestData.RandomSingle(oc0 + channels, 81);
+        foreach (int count in new[] { 1, 5, 16, 17, 40, 100 })
+        {
+            float[] sums = TestData.RandomSingle(count * channels, 82 + count);
+            int plane = count + 7;
+            for (int offset = 0; offset < 16; offset++)
+            {
+                float[] target = GC.AllocateArray<float>(64 + (valid * plane) + 64, pinned: true);
+                Array.Fill(target, -7f);
+                fixed (float* start = target)
+                {
+                    // The first element at `offset` floats past a 64-byte boundary.
+                    int first = 16 + (int)(((16 - (((nint)start & 63) / sizeof(float))) + offset) & 15);
+                    Transpose.PositionsToPlanesStreaming(ref sums[0], channels, valid, count, bias, oc0, start + first, plane);
+                    for (int i = 0; i < target.Length; i++)
+                    {
+                        int j = (i - first) / plane, p = (i - first) % plane;
+                        float expected = i >= first && j < valid && p < count ? sums[(p * channels) + j] + bias[oc0 + j] : -7f;
+                        Assert.True(expected.Equals(target[i]), $"count {count}, offset {offset}: element {i} is {target[i]}, expected {expected}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(3, 6, 14, 14, 5, 5, true)]
     [InlineData(2, 4, 10, 11, 3, 4, true)]
     [InlineData(2, 5, 9, 25, 2, 3, false)]
