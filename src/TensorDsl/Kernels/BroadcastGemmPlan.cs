@@ -15,7 +15,7 @@ namespace TensorDsl.Kernels;
 /// the positions' bases. One task per image and chunk of its positions: it pads the input rows the chunk reads, sums
 /// each block of 64 output channels over the taps (weights a reduction block at a time, in L1) into position-major
 /// scratch, and transposes that into the NCHW output with the bias (by streaming stores where the output outgrows two
-/// cores' L2, <see cref="StreamedBytes"/>). Each output element is one FMA chain over the taps
+/// cores' L2, <see cref="StreamedStores.MinimumBytes"/>). Each output element is one FMA chain over the taps
 /// in (c, kh, kw) order with the bias added last: bit-identical to the GEMM tiles.
 /// </summary>
 internal sealed class BroadcastGemmPlan : IWeightPanels
@@ -74,12 +74,6 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         _streamed = (long)batch * outputChannels * _plane * sizeof(float) >= streamedBytes;
     }
 
-    /// <summary>
-    /// Output bytes from which the output goes to memory by streaming stores (<see cref="Transpose.PositionsToPlanesStreaming"/>):
-    /// more than two cores' L2 holds, so it would be written back from the shared L3 anyway. Measured against ordinary
-    /// stores, two threads: resnet_stem's forward (25 MiB) 10–15 % faster, strided_3x3's (3.1 MiB) 3–4 %.
-    /// </summary>
-    public const long StreamedBytes = 2L << 20;
 
     /// <summary>
     /// Plans the correlation of an N×C×H×W input with a window (stride, padding, kernel) into N×OC×OH×OW, the weights
@@ -90,7 +84,7 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
     /// </summary>
     public static BroadcastGemmPlan? TryCreate(
         int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
-        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex, long streamedBytes = StreamedBytes)
+        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex, long streamedBytes = StreamedStores.MinimumBytes)
     {
         if (!MicroKernels.Avx512 || outputChannels % BlockChannels != 0 || (strideHeight == 1 && strideWidth == 1) || outputHeight * outputWidth < GroupPositions
             || channels * kernelHeight * kernelWidth < MinimumTaps)
@@ -119,7 +113,7 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         return offsets;
     }
 
-    /// <summary>Whether the output goes to memory by streaming stores (it has at least <see cref="StreamedBytes"/>).</summary>
+    /// <summary>Whether the output goes to memory by streaming stores (it has at least the plan's threshold, <see cref="StreamedStores.MinimumBytes"/> by default).</summary>
     public bool Streamed => _streamed;
 
     /// <summary>Taps (C·KH·KW) the plan needs at least (see <see cref="TryCreate"/>).</summary>

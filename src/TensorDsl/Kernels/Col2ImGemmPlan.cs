@@ -31,10 +31,13 @@ internal sealed class Col2ImGemmPlan : IWeightPanels
     private readonly int _imageChannels, _imageHeight, _imageWidth;
     private readonly int _kernelHeight, _kernelWidth, _kernelArea, _strideHeight, _padHeight, _padWidth;
     private readonly int _rows, _columns, _strips, _margin;
-    private readonly bool _narrowTail, _rowTail;
+    private readonly bool _narrowTail, _rowTail, _streamed;
 
     /// <summary>Whether the plane's last positions are computed as vectors of rows (for tests).</summary>
     internal bool TailAsRows => _rowTail;
+
+    /// <summary>Whether the image is written by streamed stores (see <see cref="TryCreate"/>).</summary>
+    internal bool Streamed => _streamed;
 
     /// <summary>Positions the row-vector tail computes (<see cref="TailColumns"/>).</summary>
     private const int TailPositions = 4;
@@ -46,9 +49,10 @@ internal sealed class Col2ImGemmPlan : IWeightPanels
 
     private Col2ImGemmPlan(
         int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
-        int kernelHeight, int kernelWidth, int strideHeight, int padHeight, int padWidth, int rows, bool rowTail)
+        int kernelHeight, int kernelWidth, int strideHeight, int padHeight, int padWidth, int rows, bool rowTail, bool streamed)
     {
         _batch = batch;
+        _streamed = streamed;
         _gridChannels = gridChannels;
         _gridHeight = gridHeight;
         _gridWidth = gridWidth;
@@ -124,10 +128,13 @@ internal sealed class Col2ImGemmPlan : IWeightPanels
     /// per-phase GEMM on one thread, 16.5 against 21.2 ms, but slower on two, 40–60 against 64–74 GFLOP per CPU-second,
     /// the threads' columns then sharing the memory bus). <paramref name="rowTail"/>: whether a plane's last 1–4 positions
     /// may be computed as vectors of rows (<see cref="TailColumns"/>) rather than by a 12 × 16 tile (false for tests).
+    /// An image of at least <paramref name="streamedBytes"/> is written by streamed stores (<see cref="StreamedStores"/>):
+    /// each plane is summed into a per-thread buffer, then streamed.
     /// </summary>
     public static Col2ImGemmPlan? TryCreate(
         int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
-        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth, bool rowTail = true)
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth, bool rowTail = true,
+        long streamedBytes = StreamedStores.MinimumBytes)
     {
         int plane = gridHeight * gridWidth;
         // Tiles no wider than the plane: each image's strips are its own (the last one overlapping its neighbour).
@@ -140,7 +147,8 @@ internal sealed class Col2ImGemmPlan : IWeightPanels
             return null;
         }
 
-        return new Col2ImGemmPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, padHeight, padWidth, rows, rowTail);
+        bool streamed = (long)batch * imageChannels * imageHeight * imageWidth * sizeof(float) >= streamedBytes;
+        return new Col2ImGemmPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, padHeight, padWidth, rows, rowTail, streamed);
     }
 
     /// <summary>Floats of columns the smallest block of channels may take (see <see cref="TryCreate"/>): 1 MiB.</summary>
@@ -220,9 +228,26 @@ internal sealed class Col2ImGemmPlan : IWeightPanels
 
                 for (int c = c0; c < c1; c++)
                 {
-                    Col2Im(ref Unsafe.Add(ref columnsStart, (c - c0) * _kernelArea * plane), bias.IsEmpty ? 0f : bias[c], image + ((((long)n * _imageChannels) + c) * _imageHeight * _imageWidth));
+                    float* target = image + ((((long)n * _imageChannels) + c) * _imageHeight * _imageWidth);
+                    if (_streamed)
+                    {
+                        fixed (float* buffer = Workspace.Rows(_imageHeight * _imageWidth))
+                        {
+                            Col2Im(ref Unsafe.Add(ref columnsStart, (c - c0) * _kernelArea * plane), bias.IsEmpty ? 0f : bias[c], buffer);
+                            StreamedStores.Row(ref *buffer, target, _imageHeight * _imageWidth, Vector512<float>.Zero);
+                        }
+                    }
+                    else
+                    {
+                        Col2Im(ref Unsafe.Add(ref columnsStart, (c - c0) * _kernelArea * plane), bias.IsEmpty ? 0f : bias[c], target);
+                    }
                 }
             }
+        }
+
+        if (_streamed)
+        {
+            Sse.StoreFence();
         }
     }
 

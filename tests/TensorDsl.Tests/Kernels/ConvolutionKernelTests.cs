@@ -331,7 +331,7 @@ public class ConvolutionKernelTests
     [InlineData(2, 3, 70, 70, 64, 7, 7, 2, 2, 3, 3, true)]
     public void Broadcast_tiles_with_streamed_stores_match_the_reference_bit_for_bit_with_ordinary_stores(int n, int c, int h, int w, int oc, int kh, int kw, int sh, int sw, int ph, int pw, bool biased)
     {
-        // Outputs of at least BroadcastGemmPlan.StreamedBytes go to memory by non-temporal stores; these small shapes are
+        // Outputs of at least StreamedStores.MinimumBytes go to memory by non-temporal stores; these small shapes are
         // forced onto that path (a threshold of 0) and must write exactly what the ordinary stores write: planes that are
         // not whole lines, a plane in two chunks, two blocks of channels.
         if (!MicroKernels.Avx512)
@@ -461,6 +461,44 @@ public class ConvolutionKernelTests
         }
 
         TensorAssert.Close(expected, gx, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " s" + sh + "×2 p" + ph + "×" + pw + " gc" + gc + " gx", xs.Dims);
+    }
+
+    [Theory]
+    [InlineData(2, 20, 28, 28, 32, 3, 3, 1)]
+    [InlineData(3, 5, 13, 11, 40, 3, 3, 1)]
+    [InlineData(2, 9, 16, 16, 64, 4, 4, 1)]
+    [InlineData(2, 7, 14, 14, 32, 3, 3, 0)]
+    public void Col2Im_with_streamed_stores_matches_the_reference_bit_for_bit_with_ordinary_stores(int n, int c, int h, int w, int gc, int kh, int kw, int p)
+    {
+        // Images of at least StreamedStores.MinimumBytes are written plane by plane through a buffer by non-temporal
+        // stores; these small ones are forced onto that path and must equal the ordinary stores: planes that are not whole
+        // 64-byte lines (13 × 11, 14 × 14) and planes that are (28 × 28, 16 × 16).
+        if (!MicroKernels.Avx512)
+        {
+            return;
+        }
+
+        Shape4 xs = new(n, c, h, w), ws = new(gc, c, kh, kw);
+        Shape4 ys = new(n, gc, NaiveOps.ConvOutSize(h, kh, 2, p), NaiveOps.ConvOutSize(w, kw, 2, p));
+        double[] wt = TestData.Random(ws.Length, 64), b = TestData.Random(c, 65), gy = TestData.Random(ys.Length, 66);
+        float[] Run(long streamedBytes)
+        {
+            Col2ImGemmPlan plan = Col2ImGemmPlan.TryCreate(n, gc, ys.H, ys.W, c, h, w, kh, kw, 2, 2, p, p, streamedBytes: streamedBytes)!;
+            Assert.Equal(streamedBytes == 0, plan.Streamed);
+            float[] gx = Filled(xs.Length);
+            plan.Run(TestData.ToSingle(gy), TestData.ToSingle(wt), TestData.ToSingle(b), gx);
+            return gx;
+        }
+
+        float[] streamed = Run(0), ordinary = Run(long.MaxValue);
+        double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, 2, 2, p, p);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            expected[i] += b[i / (h * w) % c];
+        }
+
+        TensorAssert.Close(expected, streamed, RelTol, AbsTol, xs + " streamed gx", xs.Dims);
+        Assert.Equal(ordinary, streamed);
     }
 
     [Theory]
