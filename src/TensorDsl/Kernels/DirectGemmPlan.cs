@@ -242,7 +242,7 @@ internal sealed class WindowPacker
     private readonly int _channels, _planeSize, _imageSize, _kernelArea, _strideWidth, _columns;
     private readonly int _periodStrips, _periodImages, _lastStrip, _tailImage;
     private readonly bool _tail;
-    private readonly int[] _segmentStart;
+    private readonly int[] _segmentStart, _runSource;
     private readonly Segment[] _segments;
 
     public WindowPacker(int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth, int outputHeight, int outputWidth, int columns)
@@ -352,6 +352,21 @@ internal sealed class WindowPacker
             _segments[i] = new Segment(source[i], (short)target[i], lanes[3 * i], lanes[(3 * i) + 1], lanes[(3 * i) + 2] != 0);
         }
 
+        // Table rows that are one contiguous run of the input, unmasked (1×1 windows inside an image): their source.
+        _runSource = new int[_segmentStart.Length - 1];
+        for (int row = 0; row < _runSource.Length; row++)
+        {
+            int first = _segmentStart[row], count = _segmentStart[row + 1] - first;
+            bool run = strideWidth == 1 && count * 16 == columns;
+            for (int i = 0; run && i < count; i++)
+            {
+                Segment segment = _segments[first + i];
+                run = !segment.Masked && segment.Source != int.MinValue && segment.Target == 16 * i && segment.Source == _segments[first].Source + (16 * i);
+            }
+
+            _runSource[row] = run ? _segments[first].Source : int.MinValue;
+        }
+
     }
 
     /// <summary>
@@ -385,7 +400,7 @@ internal sealed class WindowPacker
     public void Pack(ReadOnlySpan<float> input, int s0, int s1, int k0, int kb, int stripTaps, ref float panel)
     {
         ref float x = ref MemoryMarshal.GetReference(input);
-        int[] segmentStart = _segmentStart;
+        int[] segmentStart = _segmentStart, runSource = _runSource;
         int stripLength = StripLength(stripTaps, _columns);
         int c0 = k0 / _kernelArea, t0 = k0 - (c0 * _kernelArea);
         // Per strip: where its segment table and its first image's planes are (the period's, or the batch's last strip's).
@@ -412,7 +427,21 @@ internal sealed class WindowPacker
                 for (int j = 0; j < count; j++)
                 {
                     int table = tables[j];
-                    PackRow(ref x, input.Length, segmentStart[table], segmentStart[table + 1], planes[j] + (k * _planeSize), ref Unsafe.Add(ref panel, (j * stripLength) + (k * _columns)));
+                    ref float row = ref Unsafe.Add(ref panel, (j * stripLength) + (k * _columns));
+                    int at = planes[j] + (k * _planeSize) + runSource[table];
+                    if (runSource[table] != int.MinValue && at >= 0 && at + _columns <= input.Length)
+                    {
+                        // A strip inside one image: a plain copy, without the segment table's per-segment work (which
+                        // took about as long as the loads even where the input was in L2).
+                        for (int i = 0; i < _columns; i += 16)
+                        {
+                            Vector512.LoadUnsafe(ref x, (nuint)(at + i)).StoreUnsafe(ref row, (nuint)i);
+                        }
+
+                        continue;
+                    }
+
+                    PackRow(ref x, input.Length, segmentStart[table], segmentStart[table + 1], planes[j] + (k * _planeSize), ref row);
                 }
             }
 
