@@ -67,6 +67,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>Images the weight gradient prepares and reduces at a time (for tests).</summary>
     internal int GradientGroup => _winogradGradient is null ? _gradientGroup : _batch;
 
+    /// <summary>Parts the weight gradient deals the batch's chunks of positions into (1 with the Winograd gradient; for tests).</summary>
+    internal int GradientParts => _winogradGradient is null ? _gradientParts : 1;
+
     /// <summary>Positions per row of the weight gradient's transposed grid: the grid's width on AVX-512, else the transformed rows'.</summary>
     private readonly int _gradientWidth;
     private readonly int _gradientRows, _gradientColumns;
@@ -74,7 +77,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly int[] _gradientOffsets;
     private readonly int[] _gradientSequence;
     private readonly int _gradientTaps;
-    private readonly int _gradientChannelGroup, _gradientChannelGroups;
+    private readonly int _gradientChannelGroup, _gradientChannelGroups, _gradientParts, _gradientBlocks;
     private readonly int _gradientTasks;
     private readonly int _gradientSourceLength;
 
@@ -273,7 +276,15 @@ public sealed class ConvolutionKernel : IPreparedGradient
         _gradientChannelGroups = Math.Clamp((MinimumGradientTasks + tapBlocks - 1) / tapBlocks, 1, channelBlocks);
         _gradientChannelGroup = (channelBlocks + _gradientChannelGroups - 1) / _gradientChannelGroups;
         _gradientChannelGroups = (channelBlocks + _gradientChannelGroup - 1) / _gradientChannelGroup;
-        _gradientTasks = tapBlocks * _gradientChannelGroups;
+        _gradientBlocks = tapBlocks * _gradientChannelGroups;
+
+        // Still too few tasks (seed_mnist: 3 tap blocks of one channel block, which split 1 against 2 on two threads):
+        // the chunks of positions (whole images where an image is one chunk) are dealt into parts as well, the batch's
+        // chunk u to part u mod P, each part with its own sums, added in part order at the end. The parts depend on the
+        // shape only, so the results still do not depend on the threads; a part has a chunk in every few, so each group
+        // of images gives every part work.
+        _gradientParts = Math.Clamp((MinimumGradientTasks + _gradientBlocks - 1) / _gradientBlocks, 1, batch * GradientChunks);
+        _gradientTasks = _gradientBlocks * _gradientParts;
         int maxOffset = 0;
         foreach (int offset in offsets)
         {
@@ -292,8 +303,11 @@ public sealed class ConvolutionKernel : IPreparedGradient
         _gradientSourceLength = Math.Max(_correlate.SourceLength, _gradientReadEnd);
     }
 
-    /// <summary>Weight-gradient tasks wanted at least, so that 2–8 threads get even shares.</summary>
-    private const int MinimumGradientTasks = 16;
+    /// <summary>
+    /// Weight-gradient tasks wanted at least, so that 2–8 threads get even shares (resnet_stem's 25 tap blocks split 12
+    /// against 13 on two threads; 50 split evenly).
+    /// </summary>
+    private const int MinimumGradientTasks = 32;
 
     /// <summary>256-bit tile rows for a GEMM of <paramref name="rows"/> × <paramref name="columns"/>: least padded work.</summary>
     private static int TileRowsFor(int rows, int columns)
@@ -406,9 +420,12 @@ public sealed class ConvolutionKernel : IPreparedGradient
             TensorThreads.Run(PrepareTasks(images), ref prepare);
 
             // The transform would copy the image unchanged: the tiles read the image itself; only the grid is re-laid.
-            var job = new GradientJob { Kernel = this, Source = source is null ? image : source, Second = second, Sums = sums, First = n0, Images = images, WeightGradient = weightGradient };
+            var job = new GradientJob { Kernel = this, Source = source is null ? image : source, Second = second, Sums = sums, First = n0, Images = images };
             TensorThreads.Run(_gradientTasks, ref job);
         }
+
+        var relay = new GradientRelayJob { Kernel = this, Sums = sums, WeightGradient = weightGradient };
+        TensorThreads.Run(_gradientBlocks, ref relay);
     }
 
     /// <summary>Floats of one weight-gradient task's sums: its tap block × its channel group.</summary>
@@ -487,8 +504,11 @@ public sealed class ConvolutionKernel : IPreparedGradient
         }
     }
 
+    /// <summary>Chunks of <see cref="GradientChunk"/> positions per image.</summary>
+    private int GradientChunks => (_gradientLength + GradientChunk - 1) / GradientChunk;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void ComputeGradient(int begin, int end, int first, int images, ReadOnlySpan<float> sourceSpan, float[] secondArray, float[] sums, Span<float> weightGradient)
+    private void ComputeGradient(int begin, int end, int first, int images, ReadOnlySpan<float> sourceSpan, float[] secondArray, float[] sums)
     {
         int rows = _gradientRows, columns = _gradientColumns;
         int tileSize = GradientTileSize;
@@ -510,16 +530,26 @@ public sealed class ConvolutionKernel : IPreparedGradient
             int n = first + slot, at = _gradientReadsImage ? n : slot;
             for (int p0 = 0; p0 < _gradientLength; p0 += chunk)
             {
+                // Chunk u (counted over the batch) goes to part u mod P, whose first chunk is u < P: the tasks of that
+                // part, and only they.
+                int unit = (n * GradientChunks) + (p0 / chunk), part = unit % _gradientParts;
+                int partBegin = Math.Max(begin, part * _gradientBlocks), partEnd = Math.Min(end, (part + 1) * _gradientBlocks);
+                if (partBegin >= partEnd)
+                {
+                    continue;
+                }
+
                 int length = Math.Min(chunk, _gradientLength - p0);
-                bool accumulate = n > 0 || p0 > 0;
+                bool accumulate = unit >= _gradientParts;
                 int row0 = p0 / _gradientWidth, col0 = p0 - (row0 * _gradientWidth);
                 int skip = _imageTransform.ColsQ - _gradientWidth, run = skip == 0 ? int.MaxValue : _gradientWidth;
                 ref float x = ref Unsafe.Add(ref source, (at * _imageTransform.Image) + (row0 * _imageTransform.ColsQ) + col0);
                 ref float g = ref Unsafe.Add(ref second, ((slot * _gradientLength) + p0) * _gradientChannelsPadded);
-                for (int task = begin; task < end; task++)
+                for (int task = partBegin; task < partEnd; task++)
                 {
-                    int tapBlock = task / _gradientChannelGroups;
-                    int cb0 = task % _gradientChannelGroups * _gradientChannelGroup;
+                    int block = task - (part * _gradientBlocks);
+                    int tapBlock = block / _gradientChannelGroups;
+                    int cb0 = block % _gradientChannelGroups * _gradientChannelGroup;
                     int cb1 = Math.Min(channelBlocks, cb0 + _gradientChannelGroup);
                     ref float taskSums = ref Unsafe.Add(ref sum0, task * tileSize);
                     if (_gradientWide)
@@ -546,19 +576,35 @@ public sealed class ConvolutionKernel : IPreparedGradient
             }
         }
 
-        if (first + images < _batch)
-        {
-            return;
-        }
+    }
+
+    /// <summary>
+    /// gW from the sums of tasks <paramref name="begin"/> … <paramref name="end"/> − 1 of part 0 (the image parts' sums of
+    /// the same block added to them first, in part order).
+    /// </summary>
+    private unsafe void RelayGradient(int begin, int end, float[] sums, Span<float> weightGradient)
+    {
+        int rows = _gradientRows, columns = _gradientColumns;
+        int tileSize = GradientTileSize;
+        int channelBlocks = _gradientChannelsPadded / columns;
 
         // gW[gc, tap] from the sums [tap row r][grid channel column j] of each block; taps are in weight order (ic, kh, kw).
         for (int task = begin; task < end; task++)
         {
+            Span<float> taskSums = sums.AsSpan(task * tileSize, tileSize);
+            for (int part = 1; part < _gradientParts; part++)
+            {
+                ReadOnlySpan<float> partSums = sums.AsSpan(((part * _gradientBlocks) + task) * tileSize, tileSize);
+                for (int i = 0; i < tileSize; i++)
+                {
+                    taskSums[i] += partSums[i];
+                }
+            }
+
             int tapBlock = task / _gradientChannelGroups;
             int cb0 = task % _gradientChannelGroups * _gradientChannelGroup;
             int cb1 = Math.Min(channelBlocks, cb0 + _gradientChannelGroup);
             int tap0 = tapBlock * rows, validRows = Math.Min(rows, _gradientTaps - tap0);
-            ReadOnlySpan<float> taskSums = sums.AsSpan(task * tileSize, tileSize);
             for (int cb = cb0; cb < cb1; cb++)
             {
                 ReadOnlySpan<float> blockSums = taskSums.Slice((cb - cb0) * rows * columns);
@@ -619,9 +665,17 @@ public sealed class ConvolutionKernel : IPreparedGradient
         public float[] Sums;
         public int First;
         public int Images;
+
+        public void Execute(int begin, int end) => Kernel.ComputeGradient(begin, end, First, Images, Source, Second, Sums);
+    }
+
+    private ref struct GradientRelayJob : IParallelJob
+    {
+        public ConvolutionKernel Kernel;
+        public float[] Sums;
         public Span<float> WeightGradient;
 
-        public void Execute(int begin, int end) => Kernel.ComputeGradient(begin, end, First, Images, Source, Second, Sums, WeightGradient);
+        public void Execute(int begin, int end) => Kernel.RelayGradient(begin, end, Sums, WeightGradient);
     }
 }
 
