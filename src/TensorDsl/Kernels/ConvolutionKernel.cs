@@ -771,8 +771,18 @@ internal sealed class InputTransform
                         continue;
                     }
 
-                    row.Slice(0, j0).Clear();
-                    row.Slice(j1).Clear();
+                    // The padding columns, usually one or two: stored one by one (a Clear call per row took 1.7 % of
+                    // strided_3x3's weight gradient).
+                    for (int j = 0; j < j0; j++)
+                    {
+                        row[j] = 0f;
+                    }
+
+                    for (int j = j1; j < row.Length; j++)
+                    {
+                        row[j] = 0f;
+                    }
+
                     ReadOnlySpan<float> line = plane.Slice(h * Width, Width);
                     int first = (j0 * StrideWidth) + pw - PadLeft;
                     if (StrideWidth == 1)
