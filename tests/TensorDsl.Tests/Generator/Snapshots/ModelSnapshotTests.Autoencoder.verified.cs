@@ -321,9 +321,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, x, "gb", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, w, "gb", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, gy, "gb", "gy");
+            EncodeKernelBackwardBias(gy, gb);
             EncodeKernelBackwardInput(w, gy, gx);
             EncodeKernelBackwardWeight(x, gy, gw);
-            EncodeKernelBackwardBias(gy, gb);
         }
 
         /// <summary>The fixed shapes of <c>DecodeKernel</c>: x 2×4×4×4, w 4×1×4×4, b 1, y 2×1×8×8.</summary>
@@ -463,9 +463,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, x, "gb", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, w, "gb", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<double, double>(gb, gy, "gb", "gy");
+            DecodeKernelBackwardBias(gy, gb);
             DecodeKernelBackwardInput(w, gy, gx);
             DecodeKernelBackwardWeight(x, gy, gw);
-            DecodeKernelBackwardBias(gy, gb);
         }
     }
 

@@ -401,9 +401,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
+            Conv1KernelBackwardBias(gy, gb);
             Conv1KernelBackwardInput(w, gy, gx);
             Conv1KernelBackwardWeight(x, gy, gw);
-            Conv1KernelBackwardBias(gy, gb);
         }
 
         /// <summary>The fixed shapes of <c>Pool1Kernel</c>: x 4×4×12×12, y 4×4×6×6, indexes 4×4×6×6.</summary>
@@ -628,9 +628,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
+            Conv2KernelBackwardBias(gy, gb);
             Conv2KernelBackwardInput(w, gy, gx);
             Conv2KernelBackwardWeight(x, gy, gw);
-            Conv2KernelBackwardBias(gy, gb);
         }
     }
 

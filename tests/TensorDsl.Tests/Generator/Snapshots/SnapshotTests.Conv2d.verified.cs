@@ -178,9 +178,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
+            Conv1BackwardBias(gy, gb);
             Conv1BackwardInput(w, gy, gx);
             Conv1BackwardWeight(x, gy, gw);
-            Conv1BackwardBias(gy, gb);
         }
 
         /// <summary>All gradients of Conv1 from x, w, gy: gx, gw and gb. Each part is also a method of its own. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>

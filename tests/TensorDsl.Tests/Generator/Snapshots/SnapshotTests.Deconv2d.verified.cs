@@ -178,9 +178,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
+            UpBackwardBias(gy, gb);
             UpBackwardInput(w, gy, gx);
             UpBackwardWeight(x, gy, gw);
-            UpBackwardBias(gy, gb);
         }
 
         /// <summary>All gradients of Up from x, w, gy: gx, gw and gb. Each part is also a method of its own. Typed form: each tensor's shape is part of its type, so a wrong shape is a compile-time error.</summary>

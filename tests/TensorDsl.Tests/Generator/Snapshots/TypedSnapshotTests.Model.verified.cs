@@ -320,9 +320,9 @@ namespace Demo
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, x, "gb", "x");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, w, "gb", "w");
             global::TensorDsl.Runtime.ShapeCheck.Disjoint<float, float>(gb, gy, "gb", "gy");
+            ConvKernelBackwardBias(gy, gb);
             ConvKernelBackwardInput(w, gy, gx);
             ConvKernelBackwardWeight(x, gy, gw);
-            ConvKernelBackwardBias(gy, gb);
         }
     }
 
