@@ -203,16 +203,21 @@ public class ConvolutionKernelTests
         // Inputs too large to prepare whole within L2 are prepared and reduced a few images at a time, the sums kept
         // across groups: several groups and a shorter last one, a strided window (transformed input) and a 1×1 window
         // (the tiles read the image itself).
-        wide &= MicroKernels.Avx512;
-        Shape4 xs = new(n, c, h, w), ws = new(oc, c, k, k);
-        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, k, s, p), NaiveOps.ConvOutSize(w, k, s, p));
-        var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, k, k, s, s, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+        (ConvolutionKernel kernel, Shape4 xs, Shape4 ws, Shape4 ys) = SquareKernel(wide, n, c, h, w, oc, k, s, p);
         Assert.InRange(kernel.GradientGroup, 1, n - 1);
         Assert.NotEqual(0, n % kernel.GradientGroup);
         double[] x = TestData.Random(xs.Length, 91), gy = TestData.Random(ys.Length, 92);
         float[] gw = Filled(ws.Length);
         kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
         TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, k, k, s, s, p, p), gw, RelTol, AbsTol * 10, xs + " k" + k + " s" + s + " oc" + oc + " gw", ws.Dims);
+    }
+
+    /// <summary>A kernel for a square window (its shapes: input, weights, output), on the AVX-512 tiles where asked and present.</summary>
+    private static (ConvolutionKernel Kernel, Shape4 X, Shape4 W, Shape4 Y) SquareKernel(bool wide, int n, int c, int h, int w, int oc, int k, int s, int p)
+    {
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, k, k);
+        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, k, s, p), NaiveOps.ConvOutSize(w, k, s, p));
+        return (new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, k, k, s, s, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide && MicroKernels.Avx512), xs, ws, ys);
     }
 
     [Theory]
@@ -227,10 +232,7 @@ public class ConvolutionKernelTests
         // chunk u to part u mod P, each part summed on its own and the parts added in order at the end: the first two in
         // several groups of images (a part's chunks in different groups). The parts depend on the shape only:
         // bit-identical on 1, 2, 3 and 5 threads.
-        wide &= MicroKernels.Avx512;
-        Shape4 xs = new(n, c, h, w), ws = new(oc, c, k, k);
-        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, k, s, p), NaiveOps.ConvOutSize(w, k, s, p));
-        var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, k, k, s, s, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+        (ConvolutionKernel kernel, Shape4 xs, Shape4 ws, Shape4 ys) = SquareKernel(wide, n, c, h, w, oc, k, s, p);
         Assert.True(kernel.GradientParts > 1, "parts: " + kernel.GradientParts);
         double[] x = TestData.Random(xs.Length, 93), gy = TestData.Random(ys.Length, 94);
         float[] Run(int threads)
