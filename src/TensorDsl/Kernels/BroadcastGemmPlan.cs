@@ -74,7 +74,6 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         _streamed = (long)batch * outputChannels * _plane * sizeof(float) >= streamedBytes;
     }
 
-
     /// <summary>
     /// Plans the correlation of an N×C×H×W input with a window (stride, padding, kernel) into N×OC×OH×OW, the weights
     /// OC×C×KH×KW (<c>weightIndex</c>: each tap's weight within a filter, as for <see cref="DirectGemmPlan"/>); null where it

@@ -512,7 +512,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     {
         int rows = _gradientRows, columns = _gradientColumns;
         int tileSize = GradientTileSize;
-        int chunk = GradientChunk;
+        int chunk = GradientChunk, chunks = GradientChunks;
         float[] panelArray = Workspace.Panel(chunk * rows);
         ref float sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
         ref float panel = ref MemoryMarshal.GetArrayDataReference(panelArray);
@@ -532,7 +532,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
             {
                 // Chunk u (counted over the batch) goes to part u mod P, whose first chunk is u < P: the tasks of that
                 // part, and only they.
-                int unit = (n * GradientChunks) + (p0 / chunk), part = unit % _gradientParts;
+                int unit = (n * chunks) + (p0 / chunk), part = unit % _gradientParts;
                 int partBegin = Math.Max(begin, part * _gradientBlocks), partEnd = Math.Min(end, (part + 1) * _gradientBlocks);
                 if (partBegin >= partEnd)
                 {
@@ -575,11 +575,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 }
             }
         }
-
     }
 
     /// <summary>
-    /// gW from the sums of tasks <paramref name="begin"/> … <paramref name="end"/> − 1 of part 0 (the image parts' sums of
+    /// gW from the sums of tasks <paramref name="begin"/> … <paramref name="end"/> − 1 of part 0 (the other parts' sums of
     /// the same block added to them first, in part order).
     /// </summary>
     private unsafe void RelayGradient(int begin, int end, float[] sums, Span<float> weightGradient)
@@ -1084,11 +1083,10 @@ internal sealed class GemmPlan : IPlannedConvolution
             // both sides.
             for (int k = 0; k < taps; k++)
             {
-                ref float from = ref Unsafe.Add(ref source, oc0 + Unsafe.Add(ref tap, k));
                 ref float to = ref Unsafe.Add(ref target, k * rows);
                 for (int r = 0; r < valid; r++)
                 {
-                    Unsafe.Add(ref to, r) = Unsafe.Add(ref from, r);
+                    Unsafe.Add(ref to, r) = Unsafe.Add(ref source, oc0 + Unsafe.Add(ref tap, k) + r);
                 }
 
                 for (int r = valid; r < rows; r++)

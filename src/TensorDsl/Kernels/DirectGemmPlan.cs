@@ -122,6 +122,11 @@ internal sealed class DirectGemmPlan : IWeightPanels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
     {
+        if (begin >= end)
+        {
+            return;
+        }
+
         int rows = _rows, columns = _columns, taps = _taps, plane = _plane;
         int lastRows = _outputChannels - ((_blocks - 1) * rows);
         float[] spare = Workspace.Tile(_blocks * _chunkStrips * rows * columns);
@@ -132,11 +137,6 @@ internal sealed class DirectGemmPlan : IWeightPanels
         float[] panelArray = Workspace.Aligned(_chunkStrips * WindowPacker.StripLength(_blockTaps + 1, columns), out int panelStart);
         bool biased = !bias.IsEmpty;
         ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(panelArray), panelStart);
-        if (begin >= end)
-        {
-            return;
-        }
-
         int first = begin / _blocks, stop = ((end - 1) / _blocks) + 1;
         for (int s0 = first; s0 < stop; s0 += _chunkStrips)
         {

@@ -48,7 +48,11 @@ internal static class Transpose
             ref float scratch = ref MemoryMarshal.GetReference(block);
             for (; q + 16 <= plane; q += 16)
             {
-                Ahead(ref Unsafe.Add(ref from, q + PrefetchDistance), plane, valid);
+                if (q + PrefetchDistance < plane)
+                {
+                    Ahead(ref Unsafe.Add(ref from, q + PrefetchDistance), plane, valid);
+                }
+
                 if (targetWidth == width || (q / width) == ((q + 15) / width))
                 {
                     Block16(ref Unsafe.Add(ref from, q), plane, valid, ref Unsafe.Add(ref to, Cell(q) * ldTo), ldTo);
