@@ -1,5 +1,5 @@
 # Writes src/TensorDsl/Kernels/MicroKernels.Gemm512.cs: python3 tools/tiles/gemm_tiles.py > src/TensorDsl/Kernels/MicroKernels.Gemm512.cs
-from tile_emit import Writer, open_class, grid, begin_accumulators, fma_step, store_accumulators
+from tile_emit import Writer, open_class, grid, tile_method, fma_step
 
 SHAPES = [(24, 1), (16, 1), (12, 2), (12, 1), (8, 3), (6, 4), (4, 6), (3, 8), (2, 12), (1, 12)]
 w = Writer()
@@ -14,18 +14,12 @@ for n, (R, V) in enumerate(SHAPES):
     if n:
         w("")
     declared, cells = grid(R, V)
-    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void Gemm{R}x{V}Avx512(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc, bool accumulate)")
-    w("    {")
-    begin_accumulators(w, declared, cells)
-    w("        for (int i = 0; i < k; i++)")
-    w("        {")
-    w("            ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));")
-    fma_step(w, R, V, lambda v: f"Vector512.LoadUnsafe(ref source, {16*v})", lambda r: f"Unsafe.Add(ref a, {r})")
-    w(f"            a = ref Unsafe.Add(ref a, {R});")
-    w("        }")
-    w("")
-    store_accumulators(w, cells)
-    w("    }")
+
+    def step():
+        w("            ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));")
+        fma_step(w, R, V, lambda v: f"Vector512.LoadUnsafe(ref source, {16*v})", lambda r: f"Unsafe.Add(ref a, {r})")
+        w(f"            a = ref Unsafe.Add(ref a, {R});")
+
+    tile_method(w, f"Gemm{R}x{V}Avx512(ref float a, ref float b, ref int offsets, int k, ref float c, int ldc, bool accumulate)", declared, cells, step)
 w("}")
 print(w.text(), end="")

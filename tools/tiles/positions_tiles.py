@@ -1,7 +1,7 @@
 # Writes src/TensorDsl/Kernels/MicroKernels.Positions512.cs: python3 tools/tiles/positions_tiles.py > src/TensorDsl/Kernels/MicroKernels.Positions512.cs
 # The AVX-512 broadcast tile: 6 output positions × 64 output channels (4 vectors), each position's input values
 # broadcast straight from the (padded) image at its own base plus the tap's offset; weights transposed, 64 per tap.
-from tile_emit import Writer, open_class, grid, begin_accumulators, store_accumulators
+from tile_emit import Writer, open_class, grid, tile_method, require_avx512
 
 R, V = 6, 4
 w = Writer()
@@ -17,34 +17,29 @@ w("    /// and the 64 output channels j. Needs AVX-512F.")
 w("    /// </summary>")
 w("    public static void PositionsTile(ref float x, int b0, int b1, int b2, int b3, int b4, int b5, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)")
 w("    {")
-w("        if (!Avx512F.IsSupported)")
-w("        {")
-w('            throw new PlatformNotSupportedException("The AVX-512 tiles need AVX-512F.");')
-w("        }")
-w("")
+require_avx512(w)
 w("        Positions6x4Avx512(ref x, b0, b1, b2, b3, b4, b5, ref offsets, ref w, k, ref c, ldc, accumulate);")
 w("    }")
 w("")
 declared, cells = grid(R, V)
-w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-w(f"    private static void Positions{R}x{V}Avx512(ref float x, int b0, int b1, int b2, int b3, int b4, int b5, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)")
-w("    {")
-begin_accumulators(w, declared, cells)
-w("        ref float x0 = ref Unsafe.Add(ref x, b0), x1 = ref Unsafe.Add(ref x, b1), x2 = ref Unsafe.Add(ref x, b2);")
-w("        ref float x3 = ref Unsafe.Add(ref x, b3), x4 = ref Unsafe.Add(ref x, b4), x5 = ref Unsafe.Add(ref x, b5);")
-w("        for (int i = 0; i < k; i++)")
-w("        {")
-w("            int o = Unsafe.Add(ref offsets, i);")
-for v in range(V):
-    w(f"            Vector512<float> w{v} = Vector512.LoadUnsafe(ref w, {16*v});")
-for r in range(R):
-    w(f"            {'Vector512<float> ' if r == 0 else ''}s = Vector512.Create(Unsafe.Add(ref x{r}, o));")
+
+
+def step():
+    w("            int o = Unsafe.Add(ref offsets, i);")
     for v in range(V):
-        w(f"            c{r}_{v} = Avx512F.FusedMultiplyAdd(s, w{v}, c{r}_{v});")
-w(f"            w = ref Unsafe.Add(ref w, {16*V});")
-w("        }")
-w("")
-store_accumulators(w, cells)
-w("    }")
+        w(f"            Vector512<float> w{v} = Vector512.LoadUnsafe(ref w, {16*v});")
+    for r in range(R):
+        w(f"            {'Vector512<float> ' if r == 0 else ''}s = Vector512.Create(Unsafe.Add(ref x{r}, o));")
+        for v in range(V):
+            w(f"            c{r}_{v} = Avx512F.FusedMultiplyAdd(s, w{v}, c{r}_{v});")
+    w(f"            w = ref Unsafe.Add(ref w, {16*V});")
+
+
+tile_method(
+    w, f"Positions{R}x{V}Avx512(ref float x, int b0, int b1, int b2, int b3, int b4, int b5, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)",
+    declared, cells, step, setup=[
+        "        ref float x0 = ref Unsafe.Add(ref x, b0), x1 = ref Unsafe.Add(ref x, b1), x2 = ref Unsafe.Add(ref x, b2);",
+        "        ref float x3 = ref Unsafe.Add(ref x, b3), x4 = ref Unsafe.Add(ref x, b4), x5 = ref Unsafe.Add(ref x, b5);",
+    ])
 w("}")
 print(w.text(), end="")

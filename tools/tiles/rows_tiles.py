@@ -1,5 +1,5 @@
 # Writes src/TensorDsl/Kernels/MicroKernels.Rows512.cs: python3 tools/tiles/rows_tiles.py > src/TensorDsl/Kernels/MicroKernels.Rows512.cs
-from tile_emit import Writer, open_class, grid, begin_accumulators, fma_step, store_accumulators
+from tile_emit import Writer, open_class, grid, tile_method, fma_step
 
 SHAPES = [(24, 1), (16, 1), (12, 2), (8, 3), (6, 4), (4, 6), (3, 8), (2, 12), (1, 12)]
 w = Writer()
@@ -14,25 +14,19 @@ for n, (R, V) in enumerate(SHAPES):
     if n:
         w("")
     declared, cells = grid(R, V)
-    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void Rows{R}x{V}Avx512(ref float x, ref int taps, ref float b, nint ldb, int k, ref float c, int ldc, bool accumulate, int run, int left, nint skip)")
-    w("    {")
-    begin_accumulators(w, declared, cells)
-    for r in range(R):
-        w(f"        nint o{r} = Unsafe.Add(ref taps, {r});")
-    w("        for (int i = 0; i < k; i++)")
-    w("        {")
-    fma_step(w, R, V, lambda v: f"Vector512.LoadUnsafe(ref b, {16*v})", lambda r: f"Unsafe.Add(ref x, o{r})")
-    w("            x = ref Unsafe.Add(ref x, 1);")
-    w("            b = ref Unsafe.Add(ref b, ldb);")
-    w("            if (--left == 0)")
-    w("            {")
-    w("                x = ref Unsafe.Add(ref x, skip);")
-    w("                left = run;")
-    w("            }")
-    w("        }")
-    w("")
-    store_accumulators(w, cells)
-    w("    }")
+
+    def step():
+        fma_step(w, R, V, lambda v: f"Vector512.LoadUnsafe(ref b, {16*v})", lambda r: f"Unsafe.Add(ref x, o{r})")
+        w("            x = ref Unsafe.Add(ref x, 1);")
+        w("            b = ref Unsafe.Add(ref b, ldb);")
+        w("            if (--left == 0)")
+        w("            {")
+        w("                x = ref Unsafe.Add(ref x, skip);")
+        w("                left = run;")
+        w("            }")
+
+    tile_method(
+        w, f"Rows{R}x{V}Avx512(ref float x, ref int taps, ref float b, nint ldb, int k, ref float c, int ldc, bool accumulate, int run, int left, nint skip)",
+        declared, cells, step, setup=[f"        nint o{r} = Unsafe.Add(ref taps, {r});" for r in range(R)])
 w("}")
 print(w.text(), end="")

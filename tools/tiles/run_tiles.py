@@ -1,7 +1,7 @@
 # Writes src/TensorDsl/Kernels/MicroKernels.Runs512.cs: python3 tools/tiles/run_tiles.py > src/TensorDsl/Kernels/MicroKernels.Runs512.cs
 # The AVX-512 run tiles: R consecutive output positions (stride-1 windows) × 16 output channels (one vector), each
 # position's input values broadcast from the image at the tap's offset plus the position's column.
-from tile_emit import Writer, open_class, begin_accumulators, store_accumulators
+from tile_emit import Writer, open_class, tile_method, require_avx512
 
 SIZES = [8, 10, 12, 14, 16]
 w = Writer()
@@ -20,11 +20,7 @@ w("    /// (one of <see cref=\"RunSizes\"/>) and the 16 output channels j. Needs
 w("    /// </summary>")
 w("    public static void RunTile(int run, ref float x, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)")
 w("    {")
-w("        if (!Avx512F.IsSupported)")
-w("        {")
-w('            throw new PlatformNotSupportedException("The AVX-512 tiles need AVX-512F.");')
-w("        }")
-w("")
+require_avx512(w)
 w("        switch (run)")
 w("        {")
 for R in reversed(SIZES):
@@ -38,20 +34,14 @@ for n, R in enumerate(SIZES):
         w("")
     cells = [(f"c{r}", f"(nuint)({r} * ldc)") for r in range(R)]
     declared = [[f"c{q}" for q in range(r, min(R, r + 4))] for r in range(0, R, 4)]
-    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void Run{R}x1Avx512(ref float x, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)")
-    w("    {")
-    begin_accumulators(w, declared, cells)
-    w("        for (int i = 0; i < k; i++)")
-    w("        {")
-    w("            ref float source = ref Unsafe.Add(ref x, Unsafe.Add(ref offsets, i));")
-    w("            Vector512<float> v = Vector512.LoadUnsafe(ref w);")
-    for r in range(R):
-        w(f"            c{r} = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref source, {r})), v, c{r});")
-    w("            w = ref Unsafe.Add(ref w, 16);")
-    w("        }")
-    w("")
-    store_accumulators(w, cells)
-    w("    }")
+
+    def step():
+        w("            ref float source = ref Unsafe.Add(ref x, Unsafe.Add(ref offsets, i));")
+        w("            Vector512<float> v = Vector512.LoadUnsafe(ref w);")
+        for r in range(R):
+            w(f"            c{r} = Avx512F.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref source, {r})), v, c{r});")
+        w("            w = ref Unsafe.Add(ref w, 16);")
+
+    tile_method(w, f"Run{R}x1Avx512(ref float x, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)", declared, cells, step)
 w("}")
 print(w.text(), end="")

@@ -55,6 +55,33 @@ def store_accumulators(w, cells):
         w(f"        {name}.StoreUnsafe(ref c, {offset});")
 
 
+def require_avx512(w):
+    """The guard a public tile entry opens with: the wide tiles exist only where AVX-512F does."""
+    w("        if (!Avx512F.IsSupported)")
+    w("        {")
+    w('            throw new PlatformNotSupportedException("The AVX-512 tiles need AVX-512F.");')
+    w("        }")
+    w("")
+
+
+def tile_method(w, signature, declared, cells, step, setup=()):
+    """One private tile method: its accumulators (loaded from c when it accumulates), the `setup` lines, the reduction
+    loop over i < k whose body `step()` writes, and the accumulators stored back to c."""
+    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+    w(f"    private static void {signature}")
+    w("    {")
+    begin_accumulators(w, declared, cells)
+    for line in setup:
+        w(line)
+    w("        for (int i = 0; i < k; i++)")
+    w("        {")
+    step()
+    w("        }")
+    w("")
+    store_accumulators(w, cells)
+    w("    }")
+
+
 def fma_step(w, rows, vectors, load, broadcast):
     """One reduction step of a rows × vectors tile: with 6 or more rows the vectors' B values are loaded once and each
     row's broadcast feeds them all; with fewer, the rows' broadcasts are made once and each loaded vector feeds them all.

@@ -1059,12 +1059,8 @@ internal sealed class GemmPlan : IPlannedConvolution
     {
         int taps = index.Length;
         int valid = Math.Clamp(outputChannels - oc0, 0, rows);
-        int largest = 0, smallest = 0;
-        foreach (int i in index)
-        {
-            largest = Math.Max(largest, i);
-            smallest = Math.Min(smallest, i);
-        }
+        // Vectorized (System.Linq's Max and Min of an int array): this runs once per panel of every call.
+        int largest = taps == 0 ? 0 : System.Linq.Enumerable.Max(index), smallest = taps == 0 ? 0 : Math.Min(0, System.Linq.Enumerable.Min(index));
 
         // One check for every read and write below, which are unchecked: this pass runs on every call, and the checked
         // element-by-element loop took 2–3 % of pointwise_1x1's input gradient and strided_3x3's forward.
