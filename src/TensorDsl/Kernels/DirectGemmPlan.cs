@@ -12,18 +12,25 @@ namespace TensorDsl.Kernels;
 /// no dropped columns), on the AVX-512 tiles. The positions are cut into strips of the tile width; the threads take even
 /// runs of the (strip, output-channel block) tiles. Per chunk of a thread's strips and reduction block a
 /// <see cref="WindowPacker"/> packs the strips' im2col rows straight from the NCHW input into contiguous, aligned
-/// micro-panels; each strip then stays in L1 while every output-channel block's tiles run over it, their weights read
-/// from L2 (a few KiB per tile, against the strip's 32 KiB when blocks were the outer loop: strided_3x3's forward about
-/// 5 % faster).
+/// micro-panels; each strip then stays in cache (L2, streamed to L1) while every output-channel block's tiles run over
+/// it (against the strip re-read from memory when blocks were the outer loop: strided_3x3's forward about 5 % faster).
+/// The tiles broadcast the weights straight from the weight tensor
+/// (<see cref="MicroKernels.RowsTile(int, ref float, ref int, ref float, int, int, ref float, int, bool, int, int, int)"/>):
+/// the taps' weights lie an even step apart within a filter (consecutive in a forward, a filter apart in a 1×1 input
+/// gradient), so no panels are packed per call (they took 2.4 % of pointwise_1x1's forward, and a pass over the threads).
 /// A tile inside one image stores straight into the NCHW output (row stride: the plane), so nothing is copied out;
 /// a tile across two images, of a partial last channel block, or the batch's last strip (computed whole, ending at the
 /// last position, so overlapping its neighbour) accumulates in a spare tile whose own columns are copied out. Sums run
 /// over the taps in order and the bias is added last: the same rounding as <see cref="GemmPlan"/>.
 /// </summary>
-internal sealed class DirectGemmPlan : IWeightPanels
+internal sealed class DirectGemmPlan
 {
-    /// <summary>Floats of packed B per strip and reduction block: 32 KiB, within L1 beside a block of weights.</summary>
-    private const int BlockFloats = 8192;
+    /// <summary>
+    /// Floats of packed B per strip and reduction block: 64 KiB, streamed from L2 (the tiles' 256 bytes per 24 FMAs are well
+    /// within its bandwidth). Against 32 KiB blocks that stayed in L1, pointwise_1x1's 256 taps make one block, and its
+    /// output is written once rather than written, read back and written again: forward and input gradient 2–3 % faster.
+    /// </summary>
+    private const int BlockFloats = 16384;
 
     /// <summary>Floats of packed B one chunk of strips may take per reduction block: about half of a 1 MiB L2.</summary>
     private const int ChunkFloats = 128 * 1024;
@@ -33,7 +40,11 @@ internal sealed class DirectGemmPlan : IWeightPanels
     private readonly int[] _weightIndex;
     private readonly int _rows, _columns, _blocks, _blockTaps, _taps;
     private readonly int _strips, _chunkStrips;
-    private readonly int[] _sequence;
+
+    // The taps' weights lie an even step apart within a filter (a forward's consecutive taps, the input gradient's filters
+    // side by side): the tiles broadcast row r's from weights[(oc0 + r)·stride + k·step], no panels packed per call.
+    private readonly int _tapStep;
+    private readonly int[] _rowOffsets, _lastRowOffsets, _biasOffsets, _lastBiasOffsets;
 
     private DirectGemmPlan(WindowPacker packer, int batch, int outputChannels, int plane, int[] weightIndex, int weightStride)
     {
@@ -49,14 +60,38 @@ internal sealed class DirectGemmPlan : IWeightPanels
         _blocks = (outputChannels + _rows - 1) / _rows;
         _blockTaps = Math.Min(_taps, Math.Max(1, BlockFloats / _columns));
         _strips = (_positions + _columns - 1) / _columns;
-        _sequence = new int[_blockTaps + 1];
-        for (int k = 0; k <= _blockTaps; k++)
-        {
-            _sequence[k] = k * _columns;
-        }
-
         // A thread packs its strips together, in chunks as large as L2 holds packed.
         _chunkStrips = Math.Clamp(ChunkFloats / (_blockTaps * _columns), 1, 256);
+
+        _tapStep = TapStep(weightIndex);
+        int lastRows = outputChannels - ((_blocks - 1) * _rows);
+        _rowOffsets = new int[_rows];
+        _lastRowOffsets = new int[_rows];
+        _biasOffsets = new int[_rows];
+        _lastBiasOffsets = new int[_rows];
+        for (int r = 0; r < _rows; r++)
+        {
+            // A partial last block's missing rows read its last channel again; their sums go to a spare tile and are dropped.
+            _rowOffsets[r] = r * weightStride;
+            _lastRowOffsets[r] = Math.Min(r, lastRows - 1) * weightStride;
+            _biasOffsets[r] = r;
+            _lastBiasOffsets[r] = Math.Min(r, lastRows - 1);
+        }
+    }
+
+    /// <summary>The even step between consecutive taps' weights (at least 1), or 0 where the taps are not evenly spaced.</summary>
+    private static int TapStep(int[] weightIndex)
+    {
+        int step = weightIndex.Length > 1 ? weightIndex[1] - weightIndex[0] : 1;
+        for (int k = 1; k < weightIndex.Length; k++)
+        {
+            if (weightIndex[k] - weightIndex[k - 1] != step)
+            {
+                return 0;
+            }
+        }
+
+        return step >= 1 ? step : 0;
     }
 
     /// <summary>
@@ -65,7 +100,8 @@ internal sealed class DirectGemmPlan : IWeightPanels
     /// the window: it needs the AVX-512 tiles, at least one whole tile of positions, and at least
     /// <see cref="MinimumOutputChannels"/> output channels to share each packed element (with fewer, packing outweighs
     /// what it saves: lenet_c2's 16 channels ran at half the speed of the GEMM plan). <c>weightIndex</c> gives per tap, in
-    /// (c, kh, kw) order, its weight within one output channel's filter; filters are <c>weightStride</c> floats apart.
+    /// (c, kh, kw) order, its weight within one output channel's filter; filters are <c>weightStride</c> floats apart. The
+    /// taps' weights must lie an even step apart (the tiles read them in place): null otherwise.
     /// </summary>
     public static DirectGemmPlan? TryCreate(
         int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
@@ -76,7 +112,7 @@ internal sealed class DirectGemmPlan : IWeightPanels
         // The tile rows by the weight-gradient tiles' rule: 6 × 64 rather than 12 × 32 when that pads no more (half the
         // broadcasts per FMA, measured about 10 % faster on pointwise_1x1's forward, best of five alternating runs).
         int columns = MicroKernels.WideColumnsFor(MicroKernels.RowsTileRowsFor(outputChannels, batch * plane));
-        if (!MicroKernels.Avx512 || outputChannels < MinimumOutputChannels || batch * plane < columns
+        if (!MicroKernels.Avx512 || outputChannels < MinimumOutputChannels || batch * plane < columns || TapStep(weightIndex) == 0
             || !WindowPacker.Handles(batch, outputHeight, outputWidth, kernelHeight, kernelWidth, strideWidth, columns))
         {
             return null;
@@ -89,38 +125,24 @@ internal sealed class DirectGemmPlan : IWeightPanels
     /// <summary>Output channels a direct GEMM needs at least (see <see cref="TryCreate"/>).</summary>
     public const int MinimumOutputChannels = 32;
 
-    /// <summary>
-    /// Packed weights: per output-channel block, the taps' rows and one more, the bias (zero without one). The last
-    /// reduction block's strips get a row of ones to match, so the tiles add the bias as their last FMA,
-    /// round(sum + bias · 1): the same rounding as adding it after, without a second pass over the output (which cost
-    /// resnet_stem's forward 15 %: its output does not stay in cache).
-    /// </summary>
-    private int PackedLength => _blocks * (_taps + 1) * _rows;
-
     public void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
     {
-        float[] packed = Workspace.Packed(PackedLength);
-        var prepare = new WeightPanelJob<DirectGemmPlan> { Plan = this, Weight = weight, Bias = bias, Packed = packed };
-        TensorThreads.Run(_blocks, ref prepare);
-        var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
+        // The tiles read the weights and the bias unchecked: one check here.
+        long last = ((long)(_outputChannels - 1) * _weightStride) + _weightIndex[^1];
+        if (_weightIndex[0] < 0 || last >= weight.Length || (!bias.IsEmpty && bias.Length < _outputChannels))
+        {
+            throw new ArgumentException($"The weights ({weight.Length}) or the bias ({bias.Length}) are shorter than the plan's {_outputChannels} output channels need.");
+        }
+
+        var job = new ComputeJob { Plan = this, Input = input, Weight = weight, Bias = bias, Output = output };
         // The work items are the (strip, output-channel block) tiles, strip by strip: each thread takes an even run of
         // them, so threads differ by at most one tile, not one strip (pointwise_1x1's 49 strips had split 24 against 25).
         // A strip shared by two threads is packed by both.
         TensorThreads.Run(_strips * _blocks, ref job);
     }
 
-    public void PackPanel(int block, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
-    {
-        Span<float> panel = packed.AsSpan(block * (_taps + 1) * _rows, (_taps + 1) * _rows);
-        GemmPlan.PackWeights(panel, weight, block * _rows, _rows, _outputChannels, _weightStride, _weightIndex);
-        for (int r = 0, oc = block * _rows; r < _rows; r++, oc++)
-        {
-            panel[(_taps * _rows) + r] = bias.IsEmpty || oc >= _outputChannels ? 0f : bias[oc];
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    private void Compute(int begin, int end, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
     {
         if (begin >= end)
         {
@@ -131,9 +153,10 @@ internal sealed class DirectGemmPlan : IWeightPanels
         int lastRows = _outputChannels - ((_blocks - 1) * rows);
         float[] spare = Workspace.Tile(_blocks * _chunkStrips * rows * columns);
         ref float spareTiles = ref MemoryMarshal.GetArrayDataReference(spare);
-        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref float weights = ref Unsafe.Add(ref MemoryMarshal.GetReference(weight), _weightIndex.Length == 0 ? 0 : _weightIndex[0]);
+        ref float biases = ref MemoryMarshal.GetReference(bias);
+        int tapStep = _tapStep;
         ref float target = ref MemoryMarshal.GetReference(output);
-        ref int sequence = ref MemoryMarshal.GetArrayDataReference(_sequence);
         float[] panelArray = Workspace.Aligned(_chunkStrips * WindowPacker.StripLength(_blockTaps + 1, columns), out int panelStart);
         bool biased = !bias.IsEmpty;
         ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(panelArray), panelStart);
@@ -147,7 +170,9 @@ internal sealed class DirectGemmPlan : IWeightPanels
                 int kb = Math.Min(_blockTaps, taps - k0);
                 bool last = k0 + kb == taps;
 
-                // The last reduction block's strips end with the bias tap's row of ones (see PackedLength).
+                // The last reduction block's strips end with a row of ones: the tiles add the bias as their last FMA,
+                // round(sum + bias · 1), the same rounding as adding it after, without a second pass over the output
+                // (which cost resnet_stem's forward 15 % when it used this plan: its output does not stay in cache).
                 int stripTaps = last && biased ? kb + 1 : kb, stripLength = WindowPacker.StripLength(stripTaps, columns);
                 _packer.Pack(input, s0, s1, k0, kb, stripTaps, ref panel);
                 if (stripTaps > kb)
@@ -164,7 +189,6 @@ internal sealed class DirectGemmPlan : IWeightPanels
                     int blockBegin = Math.Max(0, begin - (strip * _blocks)), blockEnd = Math.Min(_blocks, end - (strip * _blocks));
                     for (int block = blockBegin; block < blockEnd; block++)
                     {
-                        ref float a = ref Unsafe.Add(ref packed, ((block * (taps + 1)) + k0) * rows);
                         int blockRows = block == _blocks - 1 ? lastRows : rows;
                         int g = strip * columns, g0 = Math.Min(g, _positions - columns);
                         int n = g0 / plane, p0 = g0 - (n * plane);
@@ -173,7 +197,20 @@ internal sealed class DirectGemmPlan : IWeightPanels
                             ? ref Unsafe.Add(ref spareTiles, ((block * _chunkStrips) + strip - s0) * rows * columns)
                             : ref Unsafe.Add(ref target, (((n * _outputChannels) + (block * rows)) * plane) + p0);
                         int ldc = spared ? columns : plane;
-                        MicroKernels.GemmTiles(rows, true, ref a, ref Unsafe.Add(ref panel, (strip - s0) * stripLength), ref sequence, stripTaps, ref c, ldc, k0 > 0, 1);
+                        ref float b = ref Unsafe.Add(ref panel, (strip - s0) * stripLength);
+                        // Row r's weights from weights[(oc0 + r)·stride + (k0 + i)·step]: x moves on by one, then step − 1.
+                        bool partial = blockRows < rows;
+                        MicroKernels.RowsTile(
+                            rows, ref Unsafe.Add(ref weights, (block * rows * _weightStride) + (k0 * tapStep)), ref MemoryMarshal.GetArrayDataReference(partial ? _lastRowOffsets : _rowOffsets),
+                            ref b, columns, kb, ref c, ldc, k0 > 0, 1, 1, tapStep - 1);
+                        if (stripTaps > kb)
+                        {
+                            // The bias times the strip's row of ones, last.
+                            MicroKernels.RowsTile(
+                                rows, ref Unsafe.Add(ref biases, block * rows), ref MemoryMarshal.GetArrayDataReference(partial ? _lastBiasOffsets : _biasOffsets),
+                                ref Unsafe.Add(ref b, kb * columns), columns, 1, ref c, ldc, true);
+                        }
+
                         if (last && spared)
                         {
                             Finish(ref c, ref target, g0, g - g0, blockRows, block * rows);
@@ -221,11 +258,11 @@ internal sealed class DirectGemmPlan : IWeightPanels
     {
         public DirectGemmPlan Plan;
         public ReadOnlySpan<float> Input;
-        public float[] Packed;
+        public ReadOnlySpan<float> Weight;
         public ReadOnlySpan<float> Bias;
         public Span<float> Output;
 
-        public void Execute(int begin, int end) => Plan.Compute(begin, end, Input, Packed, Bias, Output);
+        public void Execute(int begin, int end) => Plan.Compute(begin, end, Input, Weight, Bias, Output);
     }
 }
 

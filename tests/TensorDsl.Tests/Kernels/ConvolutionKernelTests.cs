@@ -301,13 +301,17 @@ public class ConvolutionKernelTests
     [InlineData(5, 8, 16, 16, 40, 4, 4, 2, 2, 1, 1)]
     [InlineData(2, 3, 12, 12, 34, 3, 3, 3, 3, 1, 1)]
     [InlineData(2, 5, 9, 9, 16, 3, 3, 2, 2, 1, 1)]
+    [InlineData(2, 600, 5, 7, 40, 1, 1, 1, 1, 0, 0)]
+    [InlineData(3, 40, 6, 6, 600, 1, 1, 1, 1, 0, 0)]
+    [InlineData(2, 72, 17, 17, 38, 3, 3, 2, 2, 1, 1)]
     public void Stacked_direct_GEMMs_match_the_reference_and_the_256_bit_tiles(int n, int c, int h, int w, int oc, int kh, int kw, int sh, int sw, int ph, int pw)
     {
         // On AVX-512, 1×1 windows (both directions) and strided correlations run one GEMM over the batch's stacked
         // positions, packed straight from the input and stored straight into the output: strips across images, a
         // plane smaller than a strip, an overlapping last strip, a partial last channel block, padding on every side,
         // different strides per axis (stride 3 and channels under 32: the GEMM plan instead; 64 channels over 147 taps: the
-        // broadcast tiles). Each element is the same FMA chain as the 256-bit tiles' (bit-identical).
+        // broadcast tiles), more than 256 taps (two reduction blocks) forward, in the input gradient and strided. Each
+        // element is the same FMA chain as the 256-bit tiles' (bit-identical).
         Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
         Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, sw, pw));
         double[] x = TestData.Random(xs.Length, 51), wt = TestData.Random(ws.Length, 52), b = TestData.Random(oc, 53), gy = TestData.Random(ys.Length, 54);
