@@ -150,10 +150,21 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
             // The padded rows the chunk's windows read, then each position's base (the last group repeats the last position).
             int row0 = p0 / _outputWidth * _strideHeight, row1 = (((p0 + count - 1) / _outputWidth) * _strideHeight) + _kernelHeight;
             Pad(input, n, row0, row1, paddedArray);
-            for (int i = 0; i < groups * GroupPositions; i++)
+            // Row and column stepped along (two divisions per position took 3–4 % of resnet_stem's forward).
+            int oh = p0 / _outputWidth, ow = p0 - (oh * _outputWidth);
+            for (int i = 0; i < count; i++)
             {
-                int p = p0 + Math.Min(i, count - 1);
-                bases[i] = (p / _outputWidth * _strideHeight * _paddedWidth) + (p % _outputWidth * _strideWidth);
+                bases[i] = (oh * _strideHeight * _paddedWidth) + (ow * _strideWidth);
+                if (++ow == _outputWidth)
+                {
+                    ow = 0;
+                    oh++;
+                }
+            }
+
+            for (int i = count; i < groups * GroupPositions; i++)
+            {
+                bases[i] = bases[count - 1];
             }
 
             for (int block = 0; block < _blocks; block++)
