@@ -46,7 +46,7 @@ internal sealed class DirectGemmPlan
     private readonly int _tapStep;
     private readonly int[] _rowOffsets, _lastRowOffsets, _biasOffsets, _lastBiasOffsets;
 
-    private DirectGemmPlan(WindowPacker packer, int batch, int outputChannels, int plane, int[] weightIndex, int weightStride)
+    private DirectGemmPlan(WindowPacker packer, int batch, int outputChannels, int plane, int[] weightIndex, int weightStride, int tapStep)
     {
         _packer = packer;
         _outputChannels = outputChannels;
@@ -63,7 +63,7 @@ internal sealed class DirectGemmPlan
         // A thread packs its strips together, in chunks as large as L2 holds packed.
         _chunkStrips = Math.Clamp(ChunkFloats / (_blockTaps * _columns), 1, 256);
 
-        _tapStep = TapStep(weightIndex);
+        _tapStep = tapStep;
         int lastRows = outputChannels - ((_blocks - 1) * _rows);
         _rowOffsets = new int[_rows];
         _lastRowOffsets = new int[_rows];
@@ -112,14 +112,15 @@ internal sealed class DirectGemmPlan
         // The tile rows by the weight-gradient tiles' rule: 6 × 64 rather than 12 × 32 when that pads no more (half the
         // broadcasts per FMA, measured about 10 % faster on pointwise_1x1's forward, best of five alternating runs).
         int columns = MicroKernels.WideColumnsFor(MicroKernels.RowsTileRowsFor(outputChannels, batch * plane));
-        if (!MicroKernels.Avx512 || outputChannels < MinimumOutputChannels || batch * plane < columns || TapStep(weightIndex) == 0
+        int tapStep = TapStep(weightIndex);
+        if (!MicroKernels.Avx512 || outputChannels < MinimumOutputChannels || batch * plane < columns || tapStep == 0
             || !WindowPacker.Handles(batch, outputHeight, outputWidth, kernelHeight, kernelWidth, strideWidth, columns))
         {
             return null;
         }
 
         var packer = new WindowPacker(batch, channels, height, width, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, outputHeight, outputWidth, columns);
-        return new DirectGemmPlan(packer, batch, outputChannels, plane, weightIndex, weightStride);
+        return new DirectGemmPlan(packer, batch, outputChannels, plane, weightIndex, weightStride, tapStep);
     }
 
     /// <summary>Output channels a direct GEMM needs at least (see <see cref="TryCreate"/>).</summary>
@@ -153,7 +154,7 @@ internal sealed class DirectGemmPlan
         int lastRows = _outputChannels - ((_blocks - 1) * rows);
         float[] spare = Workspace.Tile(_blocks * _chunkStrips * rows * columns);
         ref float spareTiles = ref MemoryMarshal.GetArrayDataReference(spare);
-        ref float weights = ref Unsafe.Add(ref MemoryMarshal.GetReference(weight), _weightIndex.Length == 0 ? 0 : _weightIndex[0]);
+        ref float weights = ref Unsafe.Add(ref MemoryMarshal.GetReference(weight), _weightIndex[0]);
         ref float biases = ref MemoryMarshal.GetReference(bias);
         int tapStep = _tapStep;
         ref float target = ref MemoryMarshal.GetReference(output);

@@ -207,10 +207,18 @@ public class ConvolutionKernelTests
         Assert.InRange(kernel.GradientGroup, 1, n - 1);
         Assert.NotEqual(0, n % kernel.GradientGroup);
         double[] x = TestData.Random(xs.Length, 91), gy = TestData.Random(ys.Length, 92);
+        AssertWeightGradientMatchesReference(x, xs, gy, ys, ws, s, p, WeightGradientOf(kernel, x, gy, ws));
+    }
+
+    private static float[] WeightGradientOf(ConvolutionKernel kernel, double[] x, double[] gy, Shape4 ws)
+    {
         float[] gw = Filled(ws.Length);
         kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
-        TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, k, k, s, s, p, p), gw, RelTol, AbsTol * 10, xs + " k" + k + " s" + s + " oc" + oc + " gw", ws.Dims);
+        return gw;
     }
+
+    private static void AssertWeightGradientMatchesReference(double[] x, Shape4 xs, double[] gy, Shape4 ys, Shape4 ws, int s, int p, float[] gw)
+        => TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, ws.H, ws.W, s, s, p, p), gw, RelTol, AbsTol * 10, xs + " k" + ws.H + " s" + s + " oc" + ws.N + " gw", ws.Dims);
 
     /// <summary>A kernel for a square window (its shapes: input, weights, output), on the AVX-512 tiles where asked and present.</summary>
     private static (ConvolutionKernel Kernel, Shape4 X, Shape4 W, Shape4 Y) SquareKernel(bool wide, int n, int c, int h, int w, int oc, int k, int s, int p)
@@ -241,9 +249,7 @@ public class ConvolutionKernelTests
             try
             {
                 TensorThreads.Count = threads;
-                float[] gw = Filled(ws.Length);
-                kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
-                return gw;
+                return WeightGradientOf(kernel, x, gy, ws);
             }
             finally
             {
@@ -252,7 +258,7 @@ public class ConvolutionKernelTests
         }
 
         float[] one = Run(1);
-        TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, k, k, s, s, p, p), one, RelTol, AbsTol * 10, xs + " k" + k + " s" + s + " oc" + oc + " gw", ws.Dims);
+        AssertWeightGradientMatchesReference(x, xs, gy, ys, ws, s, p, one);
         foreach (int threads in new[] { 2, 3, 5 })
         {
             Assert.Equal(one, Run(threads));
