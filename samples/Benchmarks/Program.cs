@@ -53,9 +53,11 @@ public static class Program
             int k = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128;
             int count = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
             int stride = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 0;
-            foreach (int rows in new[] { 24, 16, 12, 8, 6, 4, 3, 2 })
+            // Without AVX-512, the 256-bit tiles (R × 96/R positions).
+            bool wide = Kernels.MicroKernels.Avx512;
+            foreach (int rows in wide ? new[] { 24, 16, 12, 8, 6, 4, 3, 2 } : new[] { 6, 4, 3, 2, 1 })
             {
-                int columns = Kernels.MicroKernels.WideColumnsFor(rows);
+                int columns = wide ? Kernels.MicroKernels.WideColumnsFor(rows) : Kernels.MicroKernels.ColumnsFor(rows);
                 float[] a = new float[rows * k];
                 int step = stride > 0 ? stride : columns * count;
                 float[] b = new float[(k * step) + (columns * count) + 64];
@@ -72,7 +74,7 @@ public static class Program
                 {
                     for (int i = 0; i < 1000; i++)
                     {
-                        Kernels.MicroKernels.GemmTiles(rows, true, ref a[0], ref b[0], ref offsets[0], k, ref cBuffer[0], columns * count, false, count);
+                        Kernels.MicroKernels.GemmTiles(rows, wide, ref a[0], ref b[0], ref offsets[0], k, ref cBuffer[0], columns * count, false, count);
                     }
 
                     calls += 1000;

@@ -241,7 +241,9 @@ public class ConvolutionKernelTests
         // several groups of images (a part's chunks in different groups). The parts depend on the shape only:
         // bit-identical on 1, 2, 3 and 5 threads.
         (ConvolutionKernel kernel, Shape4 xs, Shape4 ws, Shape4 ys) = SquareKernel(wide, n, c, h, w, oc, k, s, p);
-        Assert.True(kernel.GradientParts > 1, "parts: " + kernel.GradientParts);
+        // The resnet_stem-like case needs parts only on the AVX-512 tiles' plan; without AVX-512 (Zen 3) the 256-bit
+        // plan has enough tap blocks, and the case still checks the sums against the reference.
+        Assert.True(kernel.GradientParts > 1 || (wide && !MicroKernels.Avx512 && oc == 64), "parts: " + kernel.GradientParts);
         double[] x = TestData.Random(xs.Length, 93), gy = TestData.Random(ys.Length, 94);
         float[] Run(int threads)
         {
