@@ -229,23 +229,24 @@ public sealed class ConvolutionKernel : IPreparedGradient
             _rowCorrelate = RowBroadcastPlan.TryCreate(imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex);
         }
 
-        // 3×3 stride-1 windows on AVX-512: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation
-        // (a correlation with the flipped kernel and padding 2 − pad), 2.25× fewer multiplies than the GEMM.
-        if (wide && winograd && kernelHeight == 3 && kernelWidth == 3 && strideHeight == 1 && strideWidth == 1 && padHeight == padWidth)
+        // 3×3 stride-1 windows: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation (a correlation
+        // with the flipped kernel and padding 2 − pad), 2.25× fewer multiplies than the GEMM; on the AVX-512 tiles, or on
+        // the 256-bit tiles with AVX2. The weight gradient by Winograd needs AVX-512.
+        if (winograd && WinogradPlan.IsSupported(wide) && kernelHeight == 3 && kernelWidth == 3 && strideHeight == 1 && strideWidth == 1 && padHeight == padWidth)
         {
             if (WinogradPlan.IsApplicable(imageHeight, imageWidth, gridHeight, gridWidth, padHeight))
             {
-                _winogradCorrelate = new WinogradPlan(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight, imageChannels * 9, 9, flip: false);
+                _winogradCorrelate = new WinogradPlan(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight, imageChannels * 9, 9, flip: false, wide);
             }
 
-            if (WinogradPlan.IsApplicable(imageHeight, imageWidth, gridHeight, gridWidth, padHeight))
+            if (wide && WinogradPlan.IsApplicable(imageHeight, imageWidth, gridHeight, gridWidth, padHeight))
             {
                 _winogradGradient = new WinogradGradient(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight);
             }
 
             if (WinogradPlan.IsApplicable(gridHeight, gridWidth, imageHeight, imageWidth, 2 - padHeight))
             {
-                _winogradScatter = new WinogradPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, 2 - padHeight, 9, imageChannels * 9, flip: true);
+                _winogradScatter = new WinogradPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, 2 - padHeight, 9, imageChannels * 9, flip: true, wide);
             }
         }
 
@@ -257,7 +258,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // outputs, lenet_c2: 14 for 10), so their positions are the grid's own; the packed GEMM's run along whole rows.
         _gradientWidth = wide ? gridWidth : colsQ;
         _gradientLength = gridHeight * _gradientWidth;
-        _gradientRows = wide ? MicroKernels.RowsTileRowsFor(taps, gridChannels) : TileRowsFor(taps, gridChannels);
+        _gradientRows = wide ? MicroKernels.RowsTileRowsFor(taps, gridChannels) : MicroKernels.RowsFor(taps, gridChannels);
         _gradientColumns = wide ? MicroKernels.WideColumnsFor(_gradientRows) : MicroKernels.ColumnsFor(_gradientRows);
         _gradientChannelsPadded = MicroKernels.RoundUp(gridChannels, _gradientColumns);
         _gradientTaps = taps;
@@ -309,25 +310,6 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// </summary>
     private const int MinimumGradientTasks = 32;
 
-    /// <summary>256-bit tile rows for a GEMM of <paramref name="rows"/> × <paramref name="columns"/>: least padded work.</summary>
-    private static int TileRowsFor(int rows, int columns)
-    {
-        int best = 6;
-        long bestWork = long.MaxValue;
-        foreach (int r in new[] { 6, 4, 3, 2, 1 })
-        {
-            int c = MicroKernels.ColumnsFor(r);
-            long work = (long)MicroKernels.RoundUp(rows, r) * MicroKernels.RoundUp(columns, c);
-            if (work < bestWork)
-            {
-                best = r;
-                bestWork = work;
-            }
-        }
-
-        return best;
-    }
-
     /// <summary>The range q0..q1 of phase positions q whose output row s·q + phase − pad lies in [0, size).</summary>
     private static (int First, int Last) PhaseRange(int phase, int pad, int stride, int size)
     {
@@ -340,6 +322,11 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
     private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
+    /// <summary>Whether the correlation runs Winograd F(2×2, 3×3).</summary>
+    internal bool CorrelatesByWinograd => _winogradCorrelate is not null;
+
+    /// <summary>Whether the transposed correlation runs Winograd F(2×2, 3×3).</summary>
+    internal bool ScattersByWinograd => _winogradScatter is not null;
 
     /// <summary>Whether the correlation runs on the broadcast tiles (<see cref="BroadcastGemmPlan"/>).</summary>
     internal bool CorrelatesByBroadcast => _broadcastCorrelate is not null && _winogradCorrelate is null;

@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -33,6 +34,24 @@ public static partial class MicroKernels
 
     /// <summary>Positions (columns) of a tile with <paramref name="rows"/> output channels.</summary>
     public static int ColumnsFor(int rows) => 96 / rows;
+
+    /// <summary>256-bit tile rows for a GEMM of <paramref name="rows"/> × <paramref name="columns"/>: least padded work.</summary>
+    public static int RowsFor(int rows, int columns)
+    {
+        int best = 6;
+        long bestWork = long.MaxValue;
+        foreach (int r in (ReadOnlySpan<int>)[6, 4, 3, 2, 1])
+        {
+            long work = (long)RoundUp(rows, r) * RoundUp(columns, ColumnsFor(r));
+            if (work < bestWork)
+            {
+                best = r;
+                bestWork = work;
+            }
+        }
+
+        return best;
+    }
 
     /// <summary>Any R without FMA: Vector128 (or scalar) per row, summing in the same order of i.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -42,6 +42,11 @@ internal sealed class WinogradGradient : IPreparedGradient
             throw new ArgumentException("Winograd F(3×3, 2×2) needs a 3×3 stride-1 window with padding 0 to 2.");
         }
 
+        if (!WinogradPlan.IsSupported(wide: true))
+        {
+            throw new PlatformNotSupportedException("The Winograd weight gradient needs AVX-512F.");
+        }
+
         _batch = batch;
         _inChannels = inChannels;
         _outChannels = outChannels;

@@ -13,8 +13,10 @@ namespace TensorDsl.Kernels;
 /// <c>V = Bᵀ d B</c> and <c>U = G g Gᵀ</c>, the 16 elements of the transform become 16 GEMMs
 /// <c>M[e] = U[e] · V[e]</c> (output channels × input channels × tiles), and <c>Y = Aᵀ M A</c> gives the tile back:
 /// 16 multiplies per tile and channel pair instead of 36, so 2.25× fewer FLOPs than the direct GEMM. The GEMMs run on
-/// the AVX-512 tiles; the transforms run 16 tiles at a time in Vector512 registers (stride-2 columns gathered with
-/// two-source permutes), so this plan needs AVX-512F.
+/// the AVX-512 tiles and the transforms 16 tiles at a time in Vector512 registers (stride-2 columns gathered with
+/// two-source permutes); without AVX-512 (<c>wide: false</c>), the GEMMs run on the 256-bit tiles and the transforms 8
+/// tiles at a time in Vector256 registers (columns gathered with in-lane shuffles and a cross-lane permute), which needs
+/// AVX2.
 /// <para>
 /// Work is split into tasks of whole tile rows of one image, each transformed, multiplied and transformed back in the
 /// running thread's buffers (about 0.5 MiB, within L2), so each output element is computed by one task in a fixed
@@ -25,11 +27,13 @@ namespace TensorDsl.Kernels;
 internal sealed class WinogradPlan : IPlannedConvolution
 {
     private const int Elements = 16;
-    private const int Lanes = 16;
+
+    /// <summary>Floats between the elements' planes beyond their size (one cache line), and past the source's end.</summary>
+    private const int Skew = 16;
 
     private readonly int _batch, _inChannels, _outChannels, _outHeight, _outWidth;
     private readonly int _weightOut, _weightIn;
-    private readonly bool _flip;
+    private readonly bool _flip, _wide;
     private readonly InputTransform _transform;
     private readonly int _tileRows, _tileCols, _paddedTileCols;
     private readonly int _rowsPerTask, _tasksPerImage;
@@ -42,11 +46,16 @@ internal sealed class WinogradPlan : IPlannedConvolution
     /// where <c>w(o, i, kh, kw) = weight[o·weightOut + i·weightIn + tap]</c> and the tap is <c>kh·3 + kw</c>, or
     /// <c>(2 − kh)·3 + (2 − kw)</c> when <paramref name="flip"/> (the transposed convolution's flipped kernel).
     /// </summary>
-    public WinogradPlan(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int outHeight, int outWidth, int pad, int weightOut, int weightIn, bool flip)
+    public WinogradPlan(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int outHeight, int outWidth, int pad, int weightOut, int weightIn, bool flip, bool wide)
     {
         if (!IsApplicable(inHeight, inWidth, outHeight, outWidth, pad))
         {
             throw new ArgumentException("Winograd F(2×2, 3×3) needs a 3×3 stride-1 window with padding 0 to 2.");
+        }
+
+        if (!IsSupported(wide))
+        {
+            throw new PlatformNotSupportedException(wide ? "The wide Winograd plan needs AVX-512F." : "The 256-bit Winograd plan needs AVX2.");
         }
 
         _batch = batch;
@@ -57,12 +66,14 @@ internal sealed class WinogradPlan : IPlannedConvolution
         _weightOut = weightOut;
         _weightIn = weightIn;
         _flip = flip;
+        _wide = wide;
         (_tileRows, _tileCols, _paddedTileCols, _transform, _rowsPerTask, _tasksPerImage, _tilesPerTask) =
             WinogradTiling.For(batch, inChannels, inHeight, inWidth, outHeight, outWidth, pad, minimumTasks: 16);
 
-        // GEMM tiles: output channels × tiles; the tile shape that pads least (at most 12 rows: 2 or more vectors of tiles).
-        _gemmRows = MicroKernels.WideRowsFor(outChannels, _tilesPerTask, maxRows: 12);
-        _gemmColumns = MicroKernels.WideColumnsFor(_gemmRows);
+        // GEMM tiles: output channels × tiles; the tile shape that pads least (wide: at most 12 rows, 2 or more vectors
+        // of tiles).
+        _gemmRows = wide ? MicroKernels.WideRowsFor(outChannels, _tilesPerTask, maxRows: 12) : MicroKernels.RowsFor(outChannels, _tilesPerTask);
+        _gemmColumns = wide ? MicroKernels.WideColumnsFor(_gemmRows) : MicroKernels.ColumnsFor(_gemmRows);
 
         _paddedTiles = MicroKernels.RoundUp(_tilesPerTask, _gemmColumns);
         _blocks = (outChannels + _gemmRows - 1) / _gemmRows;
@@ -76,9 +87,15 @@ internal sealed class WinogradPlan : IPlannedConvolution
 
     /// <summary>Whether a 3×3 stride-1 window from <c>inHeight × inWidth</c> to <c>outHeight × outWidth</c> with this padding fits.</summary>
     public static bool IsApplicable(int inHeight, int inWidth, int outHeight, int outWidth, int pad)
-        => Avx512F.IsSupported && pad is >= 0 and <= 2 && outHeight == inHeight + (2 * pad) - 2 && outWidth == inWidth + (2 * pad) - 2 && outHeight > 0 && outWidth > 0;
+        => pad is >= 0 and <= 2 && outHeight == inHeight + (2 * pad) - 2 && outWidth == inWidth + (2 * pad) - 2 && outHeight > 0 && outWidth > 0;
 
-    private int SourceLength => (_batch * _transform.Image) + Lanes;
+    /// <summary>Whether this machine runs the wide (AVX-512) or the 256-bit (AVX2) plan.</summary>
+    public static bool IsSupported(bool wide) => wide ? MicroKernels.Avx512 : Avx2.IsSupported && Vector256.IsHardwareAccelerated;
+
+    /// <summary>Tiles per transform vector.</summary>
+    private int Lanes => _wide ? 16 : 8;
+
+    private int SourceLength => (_batch * _transform.Image) + Skew;
 
     private int PackedLength => Elements * _blocks * _inChannels * _gemmRows;
 
@@ -104,7 +121,7 @@ internal sealed class WinogradPlan : IPlannedConvolution
         task -= planes;
         if (task == _blocks)
         {
-            source.AsSpan(_batch * _transform.Image, Lanes).Clear();
+            source.AsSpan(_batch * _transform.Image, Skew).Clear();
             return;
         }
 
@@ -176,7 +193,8 @@ internal sealed class WinogradPlan : IPlannedConvolution
     {
         // The 16 elements' planes lie one cache line further apart than their size: at a multiple of 4 KiB, the 16 stores
         // (loads) of one tile group would all fall in the same L1 set.
-        int inStride = (_inChannels * _paddedTiles) + Lanes, outStride = (_paddedOut * _paddedTiles) + Lanes;
+        int inStride = (_inChannels * _paddedTiles) + Skew, outStride = (_paddedOut * _paddedTiles) + Skew;
+        int lanes = Lanes;
         float[] vArray = Workspace.Panel(Elements * inStride);
         float[] mArray = Workspace.Tile(Elements * outStride);
         ref float v = ref MemoryMarshal.GetArrayDataReference(vArray);
@@ -199,9 +217,16 @@ internal sealed class WinogradPlan : IPlannedConvolution
                 for (int r = 0; r < rows; r++)
                 {
                     ref float top = ref Unsafe.Add(ref plane, 2 * (row0 + r) * _transform.ColsQ);
-                    for (int t0 = 0; t0 < _paddedTileCols; t0 += Lanes)
+                    for (int t0 = 0; t0 < _paddedTileCols; t0 += lanes)
                     {
-                        InputTile(ref Unsafe.Add(ref top, 2 * t0), _transform.ColsQ, ref Unsafe.Add(ref vi, (r * _paddedTileCols) + t0), inStride);
+                        if (_wide)
+                        {
+                            InputTile(ref Unsafe.Add(ref top, 2 * t0), _transform.ColsQ, ref Unsafe.Add(ref vi, (r * _paddedTileCols) + t0), inStride);
+                        }
+                        else
+                        {
+                            InputTile256(ref Unsafe.Add(ref top, 2 * t0), _transform.ColsQ, ref Unsafe.Add(ref vi, (r * _paddedTileCols) + t0), inStride);
+                        }
                     }
                 }
 
@@ -217,7 +242,7 @@ internal sealed class WinogradPlan : IPlannedConvolution
                 for (int block = 0; block < _blocks; block++)
                 {
                     MicroKernels.GemmTiles(
-                        _gemmRows, true, ref Unsafe.Add(ref packed, ((e * _blocks) + block) * _inChannels * _gemmRows),
+                        _gemmRows, _wide, ref Unsafe.Add(ref packed, ((e * _blocks) + block) * _inChannels * _gemmRows),
                         ref Unsafe.Add(ref v, e * inStride), ref offsets, _inChannels,
                         ref Unsafe.Add(ref m, (e * outStride) + (block * _gemmRows * _paddedTiles)), _paddedTiles, false, columnTiles);
                 }
@@ -232,9 +257,16 @@ internal sealed class WinogradPlan : IPlannedConvolution
                 for (int r = 0; r < rows; r++)
                 {
                     int y = 2 * (row0 + r);
-                    for (int t0 = 0; t0 < _tileCols; t0 += Lanes)
+                    for (int t0 = 0; t0 < _tileCols; t0 += lanes)
                     {
-                        OutputTile(ref Unsafe.Add(ref mo, (r * _paddedTileCols) + t0), outStride, b, ref plane, y, 2 * t0);
+                        if (_wide)
+                        {
+                            OutputTile(ref Unsafe.Add(ref mo, (r * _paddedTileCols) + t0), outStride, b, ref plane, y, 2 * t0);
+                        }
+                        else
+                        {
+                            OutputTile256(ref Unsafe.Add(ref mo, (r * _paddedTileCols) + t0), outStride, b, ref plane, y, 2 * t0);
+                        }
                     }
                 }
             }
@@ -338,6 +370,118 @@ internal sealed class WinogradPlan : IPlannedConvolution
         values.Slice(0, count).CopyTo(MemoryMarshal.CreateSpan(ref row, count));
     }
 
+    /// <summary>
+    /// <see cref="InputTile"/> for 8 adjacent tiles in Vector256 registers: d[i][j] of tile t is <c>top[i·ld + 2t + j]</c>;
+    /// element e = 4i + j goes to <c>v[e·stride + t]</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void InputTile256(ref float top, int ld, ref float v, int stride)
+    {
+        RowTransform256(ref top, out Vector256<float> a0, out Vector256<float> a1, out Vector256<float> a2, out Vector256<float> a3);
+        RowTransform256(ref Unsafe.Add(ref top, ld), out Vector256<float> b0, out Vector256<float> b1, out Vector256<float> b2, out Vector256<float> b3);
+        RowTransform256(ref Unsafe.Add(ref top, 2 * ld), out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2, out Vector256<float> c3);
+        RowTransform256(ref Unsafe.Add(ref top, 3 * ld), out Vector256<float> d0, out Vector256<float> d1, out Vector256<float> d2, out Vector256<float> d3);
+        nuint s = (nuint)stride;
+        (a0 - c0).StoreUnsafe(ref v, 0 * s);
+        (a1 - c1).StoreUnsafe(ref v, 1 * s);
+        (a2 - c2).StoreUnsafe(ref v, 2 * s);
+        (a3 - c3).StoreUnsafe(ref v, 3 * s);
+        (b0 + c0).StoreUnsafe(ref v, 4 * s);
+        (b1 + c1).StoreUnsafe(ref v, 5 * s);
+        (b2 + c2).StoreUnsafe(ref v, 6 * s);
+        (b3 + c3).StoreUnsafe(ref v, 7 * s);
+        (c0 - b0).StoreUnsafe(ref v, 8 * s);
+        (c1 - b1).StoreUnsafe(ref v, 9 * s);
+        (c2 - b2).StoreUnsafe(ref v, 10 * s);
+        (c3 - b3).StoreUnsafe(ref v, 11 * s);
+        (b0 - d0).StoreUnsafe(ref v, 12 * s);
+        (b1 - d1).StoreUnsafe(ref v, 13 * s);
+        (b2 - d2).StoreUnsafe(ref v, 14 * s);
+        (b3 - d3).StoreUnsafe(ref v, 15 * s);
+    }
+
+    /// <summary>One input row of 8 tiles times B: (d0 − d2, d1 + d2, d2 − d1, d1 − d3), d_j the columns 2t + j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowTransform256(ref float row, out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2, out Vector256<float> r3)
+    {
+        Vector256<float> lo = Vector256.LoadUnsafe(ref row), hi = Vector256.LoadUnsafe(ref row, 8);
+        Vector256<float> lo2 = Vector256.LoadUnsafe(ref row, 2), hi2 = Vector256.LoadUnsafe(ref row, 10);
+        Vector256<float> d0 = Even(lo, hi), d1 = Odd(lo, hi), d2 = Even(lo2, hi2), d3 = Odd(lo2, hi2);
+        r0 = d0 - d2;
+        r1 = d1 + d2;
+        r2 = d2 - d1;
+        r3 = d1 - d3;
+    }
+
+    /// <summary>
+    /// The even columns of lo, hi (16 floats): the in-lane shuffle gives (lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6), the
+    /// permute of its 64-bit quarters (0, 2, 1, 3) puts them in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Even(Vector256<float> lo, Vector256<float> hi)
+        => Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+
+    /// <summary>The odd columns of lo, hi, as <see cref="Even"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Odd(Vector256<float> lo, Vector256<float> hi)
+        => Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+
+    /// <summary>
+    /// <see cref="OutputTile"/> for 8 adjacent tiles in Vector256 registers; writes output rows y, y + 1 and columns
+    /// x .. x + 15 that lie inside the output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void OutputTile256(ref float m, int stride, float bias, ref float plane, int y, int x)
+    {
+        nuint s = (nuint)stride;
+        Vector256<float> m0 = Vector256.LoadUnsafe(ref m, 0 * s), m1 = Vector256.LoadUnsafe(ref m, 1 * s), m2 = Vector256.LoadUnsafe(ref m, 2 * s), m3 = Vector256.LoadUnsafe(ref m, 3 * s);
+        Vector256<float> m4 = Vector256.LoadUnsafe(ref m, 4 * s), m5 = Vector256.LoadUnsafe(ref m, 5 * s), m6 = Vector256.LoadUnsafe(ref m, 6 * s), m7 = Vector256.LoadUnsafe(ref m, 7 * s);
+        Vector256<float> m8 = Vector256.LoadUnsafe(ref m, 8 * s), m9 = Vector256.LoadUnsafe(ref m, 9 * s), m10 = Vector256.LoadUnsafe(ref m, 10 * s), m11 = Vector256.LoadUnsafe(ref m, 11 * s);
+        Vector256<float> m12 = Vector256.LoadUnsafe(ref m, 12 * s), m13 = Vector256.LoadUnsafe(ref m, 13 * s), m14 = Vector256.LoadUnsafe(ref m, 14 * s), m15 = Vector256.LoadUnsafe(ref m, 15 * s);
+
+        Vector256<float> p0 = m0 + m4 + m8, p1 = m1 + m5 + m9, p2 = m2 + m6 + m10, p3 = m3 + m7 + m11;
+        Vector256<float> q0 = m4 - m8 - m12, q1 = m5 - m9 - m13, q2 = m6 - m10 - m14, q3 = m7 - m11 - m15;
+        Vector256<float> b = Vector256.Create(bias);
+        Vector256<float> y00 = p0 + p1 + p2 + b, y01 = p1 - p2 - p3 + b;
+        Vector256<float> y10 = q0 + q1 + q2 + b, y11 = q1 - q2 - q3 + b;
+        Interleave(y00, y01, out Vector256<float> low, out Vector256<float> high);
+        StoreRow256(ref plane, y, x, low, high);
+        if (y + 1 < _outHeight)
+        {
+            Interleave(y10, y11, out low, out high);
+            StoreRow256(ref plane, y + 1, x, low, high);
+        }
+    }
+
+    /// <summary>
+    /// (a0 b0 a1 b1 … a3 b3) and (a4 b4 … a7 b7): the in-lane unpacks give (a0 b0 a1 b1 | a4 b4 a5 b5) and
+    /// (a2 b2 a3 b3 | a6 b6 a7 b7), the cross-lane permutes take their low and their high halves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(Vector256<float> a, Vector256<float> b, out Vector256<float> low, out Vector256<float> high)
+    {
+        Vector256<float> lo = Avx.UnpackLow(a, b), hi = Avx.UnpackHigh(a, b);
+        low = Avx.Permute2x128(lo, hi, 0x20);
+        high = Avx.Permute2x128(lo, hi, 0x31);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void StoreRow256(ref float plane, int y, int x, Vector256<float> low, Vector256<float> high)
+    {
+        ref float row = ref Unsafe.Add(ref plane, (y * _outWidth) + x);
+        int count = _outWidth - x;
+        if (count >= 16)
+        {
+            low.StoreUnsafe(ref row);
+            high.StoreUnsafe(ref row, 8);
+            return;
+        }
+
+        Span<float> values = stackalloc float[16];
+        low.StoreUnsafe(ref values[0]);
+        high.StoreUnsafe(ref values[0], 8);
+        values.Slice(0, count).CopyTo(MemoryMarshal.CreateSpan(ref row, count));
+    }
 }
 
 /// <summary>
