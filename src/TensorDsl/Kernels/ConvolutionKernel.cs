@@ -231,7 +231,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
         // 3×3 stride-1 windows: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation (a correlation
         // with the flipped kernel and padding 2 − pad), 2.25× fewer multiplies than the GEMM; on the AVX-512 tiles, or on
-        // the 256-bit tiles with AVX2. The weight gradient by Winograd needs AVX-512.
+        // the 256-bit tiles with AVX2; the weight gradient by F(3×3, 2×2) likewise.
         if (winograd && WinogradPlan.IsSupported(wide) && kernelHeight == 3 && kernelWidth == 3 && strideHeight == 1 && strideWidth == 1 && padHeight == padWidth)
         {
             if (WinogradPlan.IsApplicable(imageHeight, imageWidth, gridHeight, gridWidth, padHeight))
@@ -239,9 +239,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 _winogradCorrelate = new WinogradPlan(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight, imageChannels * 9, 9, flip: false, wide);
             }
 
-            if (wide && WinogradPlan.IsApplicable(imageHeight, imageWidth, gridHeight, gridWidth, padHeight))
+            if (WinogradPlan.IsApplicable(imageHeight, imageWidth, gridHeight, gridWidth, padHeight))
             {
-                _winogradGradient = new WinogradGradient(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight);
+                _winogradGradient = new WinogradGradient(batch, imageChannels, imageHeight, imageWidth, gridChannels, gridHeight, gridWidth, padHeight, wide);
             }
 
             if (WinogradPlan.IsApplicable(gridHeight, gridWidth, imageHeight, imageWidth, 2 - padHeight))
@@ -327,6 +327,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
     /// <summary>Whether the transposed correlation runs Winograd F(2×2, 3×3).</summary>
     internal bool ScattersByWinograd => _winogradScatter is not null;
+
+    /// <summary>Whether the weight gradient runs Winograd F(3×3, 2×2).</summary>
+    internal bool WeightGradientByWinograd => _winogradGradient is not null;
 
     /// <summary>Whether the correlation runs on the broadcast tiles (<see cref="BroadcastGemmPlan"/>).</summary>
     internal bool CorrelatesByBroadcast => _broadcastCorrelate is not null && _winogradCorrelate is null;

@@ -32,6 +32,29 @@ public static partial class MicroKernels
         GemmPortable(rows, ref a, ref b, ref offsets, k, ref c, ldc, accumulate);
     }
 
+    /// <summary>
+    /// The 256-bit weight-gradient tile: <c>c[r·ldc + j] (+)= Σ over i &lt; k of x[rowOffsets[r] + i] · b[i·ldb + j]</c>
+    /// for r &lt; R = <paramref name="rows"/> (1, 2, 3, 4 or 6) and j &lt; <see cref="ColumnsFor"/>(R); sums in order of i.
+    /// Needs FMA.
+    /// </summary>
+    public static void RowsTile256(int rows, ref float x, ref int rowOffsets, ref float b, int ldb, int k, ref float c, int ldc, bool accumulate)
+    {
+        if (!Fma.IsSupported)
+        {
+            throw new PlatformNotSupportedException("The 256-bit weight-gradient tiles need FMA.");
+        }
+
+        switch (rows)
+        {
+            case 1: Rows1Fma(ref x, ref rowOffsets, ref b, ldb, k, ref c, ldc, accumulate); return;
+            case 2: Rows2Fma(ref x, ref rowOffsets, ref b, ldb, k, ref c, ldc, accumulate); return;
+            case 3: Rows3Fma(ref x, ref rowOffsets, ref b, ldb, k, ref c, ldc, accumulate); return;
+            case 4: Rows4Fma(ref x, ref rowOffsets, ref b, ldb, k, ref c, ldc, accumulate); return;
+            case 6: Rows6Fma(ref x, ref rowOffsets, ref b, ldb, k, ref c, ldc, accumulate); return;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), rows, "The 256-bit tiles have 1, 2, 3, 4 or 6 rows.");
+        }
+    }
+
     /// <summary>Positions (columns) of a tile with <paramref name="rows"/> output channels.</summary>
     public static int ColumnsFor(int rows) => 96 / rows;
 

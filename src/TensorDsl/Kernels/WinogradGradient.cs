@@ -12,7 +12,9 @@ namespace TensorDsl.Kernels;
 /// of the output gradient g and its 4×4 input patch d, <c>gW = A'ᵀ [Σ over tiles (G' g G'ᵀ) ⊙ (Bᵀ d B)] A'</c>, with the
 /// forward's input transform B, <c>G' = [1 0; ½ ½; ½ −½; 0 1]</c> and <c>A'ᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 −1]</c> (the
 /// last row's sign matches B's). The 16 transform elements become 16 GEMMs reduced over tiles, 2.25× fewer multiplies
-/// than the direct GEMM; they run on the AVX-512 weight-gradient tiles (input channels × output channels).
+/// than the direct GEMM; they run on the AVX-512 weight-gradient tiles (input channels × output channels) with the
+/// transforms 16 tiles or channels per Vector512, or without AVX-512 (<c>wide: false</c>) on the 256-bit ones with 8 per
+/// Vector256 (AVX2 and FMA).
 /// <para>
 /// Tasks (tile rows of one image) are dealt to a fixed number of groups, each summing its tasks in order into its own
 /// partial sums, and the groups are added in order at the end: results do not depend on the thread count.
@@ -21,12 +23,15 @@ namespace TensorDsl.Kernels;
 internal sealed class WinogradGradient : IPreparedGradient
 {
     private const int Elements = 16;
-    private const int Lanes = 16;
+
+    /// <summary>Floats past each channel's tiles and the buffers' ends (one cache line; a transform group's overrun).</summary>
+    private const int Skew = 16;
 
     /// <summary>Partial sums kept apart, whatever the thread count (a multiple of the usual 2, 4 or 8 threads).</summary>
     private const int Groups = 8;
 
     private readonly int _batch, _inChannels, _outChannels, _outHeight, _outWidth;
+    private readonly bool _wide;
     private readonly InputTransform _transform;
     private readonly int _tileRows, _tileCols, _paddedTileCols;
     private readonly int _rowsPerTask, _tasksPerImage, _tilesPerTask;
@@ -35,16 +40,16 @@ internal sealed class WinogradGradient : IPreparedGradient
     private readonly int[] _channelOffsets;
 
 
-    public WinogradGradient(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int outHeight, int outWidth, int pad)
+    public WinogradGradient(int batch, int inChannels, int inHeight, int inWidth, int outChannels, int outHeight, int outWidth, int pad, bool wide)
     {
         if (!WinogradPlan.IsApplicable(inHeight, inWidth, outHeight, outWidth, pad))
         {
             throw new ArgumentException("Winograd F(3×3, 2×2) needs a 3×3 stride-1 window with padding 0 to 2.");
         }
 
-        if (!WinogradPlan.IsSupported(wide: true))
+        if (!WinogradPlan.IsSupported(wide))
         {
-            throw new PlatformNotSupportedException("The Winograd weight gradient needs AVX-512F.");
+            throw new PlatformNotSupportedException(wide ? "The wide Winograd weight gradient needs AVX-512F." : "The 256-bit Winograd weight gradient needs AVX2 and FMA.");
         }
 
         _batch = batch;
@@ -52,11 +57,11 @@ internal sealed class WinogradGradient : IPreparedGradient
         _outChannels = outChannels;
         _outHeight = outHeight;
         _outWidth = outWidth;
+        _wide = wide;
         (_tileRows, _tileCols, _paddedTileCols, _transform, _rowsPerTask, _tasksPerImage, _tilesPerTask) =
             WinogradTiling.For(batch, inChannels, inHeight, inWidth, outHeight, outWidth, pad, minimumTasks: 1);
-        _gemmRows = MicroKernels.RowsTileRowsFor(inChannels, outChannels);
-
-        _gemmColumns = MicroKernels.WideColumnsFor(_gemmRows);
+        _gemmRows = wide ? MicroKernels.RowsTileRowsFor(inChannels, outChannels) : MicroKernels.RowsFor(inChannels, outChannels);
+        _gemmColumns = wide ? MicroKernels.WideColumnsFor(_gemmRows) : MicroKernels.ColumnsFor(_gemmRows);
         _paddedIn = (inChannels + _gemmRows - 1) / _gemmRows * _gemmRows;
         _paddedOut = (outChannels + _gemmColumns - 1) / _gemmColumns * _gemmColumns;
 
@@ -66,9 +71,12 @@ internal sealed class WinogradGradient : IPreparedGradient
         _channelOffsets = new int[_paddedIn];
         for (int i = 0; i < inChannels; i++)
         {
-            _channelOffsets[i] = i * (_tilesPerTask + Lanes);
+            _channelOffsets[i] = i * (_tilesPerTask + Skew);
         }
     }
+
+    /// <summary>Tiles (output channels) per transform vector.</summary>
+    private int Lanes => _wide ? 16 : 8;
 
     private int GridImage => _gridRows * _gridCols * _paddedOut;
 
@@ -76,7 +84,7 @@ internal sealed class WinogradGradient : IPreparedGradient
 
     public void Run(ReadOnlySpan<float> image, ReadOnlySpan<float> grid, Span<float> weightGradient)
     {
-        float[] source = Workspace.Source((_batch * _transform.Image) + Lanes);
+        float[] source = Workspace.Source((_batch * _transform.Image) + Skew);
         float[] second = Workspace.Second((_batch * GridImage) + (Groups * PartialLength));
         var prepare = new GradientPrepareJob<WinogradGradient> { Plan = this, Image = image, Grid = grid, Source = source, Second = second, First = 0, Images = _batch };
         TensorThreads.Run((_batch * _inChannels) + (_batch * (_paddedOut / Lanes)), ref prepare);
@@ -95,13 +103,13 @@ internal sealed class WinogradGradient : IPreparedGradient
             _transform.Copy(image, source, task / _inChannels, task % _inChannels);
             if (task == planes - 1)
             {
-                source.AsSpan(_batch * _transform.Image, Lanes).Clear();
+                source.AsSpan(_batch * _transform.Image, Skew).Clear();
             }
 
             return;
         }
 
-        // second[n][r][col][o] = grid[n][o][r][col], zero past the output and for o ≥ outChannels; 16 channels per task.
+        // second[n][r][col][o] = grid[n][o][r][col], zero past the output and for o ≥ outChannels; a vector's channels per task.
         task -= planes;
         int blocks = _paddedOut / Lanes;
         int n = task / blocks, o0 = task % blocks * Lanes;
@@ -116,7 +124,8 @@ internal sealed class WinogradGradient : IPreparedGradient
     {
         int tasks = _batch * _tasksPerImage;
         int first = (int)((long)tasks * group / Groups), last = (int)((long)tasks * (group + 1) / Groups);
-        int vStride = (_inChannels * (_tilesPerTask + Lanes)) + Lanes, gStride = (_tilesPerTask * _paddedOut) + Lanes;
+        int vStride = (_inChannels * (_tilesPerTask + Skew)) + Skew, gStride = (_tilesPerTask * _paddedOut) + Skew;
+        int lanes = Lanes;
         float[] vArray = Workspace.Panel(Elements * vStride);
         float[] gArray = Workspace.Tile(Elements * gStride);
         ref float v = ref MemoryMarshal.GetArrayDataReference(vArray);
@@ -135,7 +144,7 @@ internal sealed class WinogradGradient : IPreparedGradient
             int n = task / _tasksPerImage;
             int row0 = task % _tasksPerImage * _rowsPerTask;
             int rows = Math.Min(_rowsPerTask, _tileRows - row0);
-            // Tiles are numbered r·tileCols + column: the transform's 16-tile groups past a row's end write into the next
+            // Tiles are numbered r·tileCols + column: the transform's tile groups past a row's end write into the next
             // row's first tiles, which its own first group overwrites next; so the GEMMs see no padding tiles.
             int tiles = rows * _tileCols;
 
@@ -143,18 +152,25 @@ internal sealed class WinogradGradient : IPreparedGradient
             for (int i = 0; i < _inChannels; i++)
             {
                 ref float plane = ref Unsafe.Add(ref source, (n * _transform.Image) + (i * _transform.Plane));
-                ref float vi = ref Unsafe.Add(ref v, i * (_tilesPerTask + Lanes));
+                ref float vi = ref Unsafe.Add(ref v, i * (_tilesPerTask + Skew));
                 for (int r = 0; r < rows; r++)
                 {
                     ref float top = ref Unsafe.Add(ref plane, 2 * (row0 + r) * _transform.ColsQ);
-                    for (int t0 = 0; t0 < _paddedTileCols; t0 += Lanes)
+                    for (int t0 = 0; t0 < _paddedTileCols; t0 += lanes)
                     {
-                        WinogradPlan.InputTile(ref Unsafe.Add(ref top, 2 * t0), _transform.ColsQ, ref Unsafe.Add(ref vi, (r * _tileCols) + t0), vStride);
+                        if (_wide)
+                        {
+                            WinogradPlan.InputTile(ref Unsafe.Add(ref top, 2 * t0), _transform.ColsQ, ref Unsafe.Add(ref vi, (r * _tileCols) + t0), vStride);
+                        }
+                        else
+                        {
+                            WinogradPlan.InputTile256(ref Unsafe.Add(ref top, 2 * t0), _transform.ColsQ, ref Unsafe.Add(ref vi, (r * _tileCols) + t0), vStride);
+                        }
                     }
                 }
             }
 
-            // GY[e][t][o] = G' g G'ᵀ of each tile's 2×2 gradient, 16 output channels at a time.
+            // GY[e][t][o] = G' g G'ᵀ of each tile's 2×2 gradient, a vector's output channels at a time.
             ref float gridImage = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(secondArray), n * GridImage);
             for (int r = 0; r < rows; r++)
             {
@@ -162,9 +178,16 @@ internal sealed class WinogradGradient : IPreparedGradient
                 {
                     ref float cell = ref Unsafe.Add(ref gridImage, (((2 * (row0 + r)) * _gridCols) + (2 * tc)) * _paddedOut);
                     ref float to = ref Unsafe.Add(ref gy, ((r * _tileCols) + tc) * _paddedOut);
-                    for (int o = 0; o < _paddedOut; o += Lanes)
+                    for (int o = 0; o < _paddedOut; o += lanes)
                     {
-                        GradientTile(ref Unsafe.Add(ref cell, o), _gridCols * _paddedOut, _paddedOut, ref Unsafe.Add(ref to, o), gStride);
+                        if (_wide)
+                        {
+                            GradientTile(ref Unsafe.Add(ref cell, o), _gridCols * _paddedOut, _paddedOut, ref Unsafe.Add(ref to, o), gStride);
+                        }
+                        else
+                        {
+                            GradientTile256(ref Unsafe.Add(ref cell, o), _gridCols * _paddedOut, _paddedOut, ref Unsafe.Add(ref to, o), gStride);
+                        }
                     }
                 }
             }
@@ -177,9 +200,19 @@ internal sealed class WinogradGradient : IPreparedGradient
                 {
                     for (int o0 = 0; o0 < _paddedOut; o0 += _gemmColumns)
                     {
-                        MicroKernels.RowsTile(
-                            _gemmRows, ref Unsafe.Add(ref v, e * vStride), ref Unsafe.Add(ref offsets, i0), ref Unsafe.Add(ref gy, (e * gStride) + o0), _paddedOut, tiles,
-                            ref Unsafe.Add(ref partial, (((e * _paddedIn) + i0) * _paddedOut) + o0), _paddedOut, accumulate);
+                        ref float at = ref Unsafe.Add(ref partial, (((e * _paddedIn) + i0) * _paddedOut) + o0);
+                        if (_wide)
+                        {
+                            MicroKernels.RowsTile(
+                                _gemmRows, ref Unsafe.Add(ref v, e * vStride), ref Unsafe.Add(ref offsets, i0), ref Unsafe.Add(ref gy, (e * gStride) + o0), _paddedOut, tiles,
+                                ref at, _paddedOut, accumulate);
+                        }
+                        else
+                        {
+                            MicroKernels.RowsTile256(
+                                _gemmRows, ref Unsafe.Add(ref v, e * vStride), ref Unsafe.Add(ref offsets, i0), ref Unsafe.Add(ref gy, (e * gStride) + o0), _paddedOut, tiles,
+                                ref at, _paddedOut, accumulate);
+                        }
                     }
                 }
             }
@@ -213,10 +246,39 @@ internal sealed class WinogradGradient : IPreparedGradient
         }
     }
 
+    /// <summary><see cref="GradientTile"/> for 8 channels in Vector256 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientTile256(ref float cell, int rowStride, int colStride, ref float to, int stride)
+    {
+        Vector256<float> half = Vector256.Create(0.5f);
+        Vector256<float> g00 = Vector256.LoadUnsafe(ref cell), g01 = Vector256.LoadUnsafe(ref cell, (nuint)colStride);
+        Vector256<float> g10 = Vector256.LoadUnsafe(ref cell, (nuint)rowStride), g11 = Vector256.LoadUnsafe(ref cell, (nuint)(rowStride + colStride));
+        Vector256<float> r10 = (g00 + g10) * half, r11 = (g01 + g11) * half;
+        Vector256<float> r20 = (g00 - g10) * half, r21 = (g01 - g11) * half;
+        Row(ref to, 0, stride, g00, g01, half);
+        Row(ref to, 4, stride, r10, r11, half);
+        Row(ref to, 8, stride, r20, r21, half);
+        Row(ref to, 12, stride, g10, g11, half);
+
+        static void Row(ref float to, int e, int stride, Vector256<float> a, Vector256<float> b, Vector256<float> half)
+        {
+            a.StoreUnsafe(ref to, (nuint)(e * stride));
+            ((a + b) * half).StoreUnsafe(ref to, (nuint)((e + 1) * stride));
+            ((a - b) * half).StoreUnsafe(ref to, (nuint)((e + 2) * stride));
+            b.StoreUnsafe(ref to, (nuint)((e + 3) * stride));
+        }
+    }
+
     /// <summary>gW[o][i] = A'ᵀ (Σ over groups, in order, of M[·][i][o]) A' for one input channel i, 16 output channels at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Finish(int i, float[] second, Span<float> weightGradient)
     {
+        if (!_wide)
+        {
+            Finish256(i, second, weightGradient);
+            return;
+        }
+
         ref float partials = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(second), (_batch * GridImage) + (i * _paddedOut));
         Span<float> lanes = stackalloc float[9 * Lanes];
         Span<Vector512<float>> m = stackalloc Vector512<float>[Elements];
@@ -261,6 +323,58 @@ internal sealed class WinogradGradient : IPreparedGradient
                 for (int k = 0; k < 9; k++)
                 {
                     w[k] = lanes[(k * Lanes) + l];
+                }
+            }
+        }
+    }
+
+    /// <summary><see cref="Finish"/> 8 output channels at a time in Vector256 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Finish256(int i, float[] second, Span<float> weightGradient)
+    {
+        const int lanes = 8;
+        ref float partials = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(second), (_batch * GridImage) + (i * _paddedOut));
+        Span<float> taps = stackalloc float[9 * lanes];
+        Span<Vector256<float>> m = stackalloc Vector256<float>[Elements];
+        Span<Vector256<float>> t = stackalloc Vector256<float>[12];
+        int elementStride = _paddedIn * _paddedOut;
+        for (int o0 = 0; o0 < _outChannels; o0 += lanes)
+        {
+            for (int e = 0; e < Elements; e++)
+            {
+                ref float at = ref Unsafe.Add(ref partials, (e * elementStride) + o0);
+                Vector256<float> sum = Vector256.LoadUnsafe(ref at);
+                for (int g = 1; g < Groups; g++)
+                {
+                    sum += Vector256.LoadUnsafe(ref Unsafe.Add(ref at, g * PartialLength));
+                }
+
+                m[e] = sum;
+            }
+
+            for (int r = 0; r < 4; r++)
+            {
+                Vector256<float> m0 = m[4 * r], m1 = m[(4 * r) + 1], m2 = m[(4 * r) + 2], m3 = m[(4 * r) + 3];
+                t[3 * r] = m0 + m1 + m2;
+                t[(3 * r) + 1] = m1 - m2;
+                t[(3 * r) + 2] = m1 + m2 - m3;
+            }
+
+            for (int c = 0; c < 3; c++)
+            {
+                Vector256<float> t0 = t[c], t1 = t[3 + c], t2 = t[6 + c], t3 = t[9 + c];
+                (t0 + t1 + t2).StoreUnsafe(ref taps[c * lanes]);
+                (t1 - t2).StoreUnsafe(ref taps[(3 + c) * lanes]);
+                (t1 + t2 - t3).StoreUnsafe(ref taps[(6 + c) * lanes]);
+            }
+
+            int count = Math.Min(lanes, _outChannels - o0);
+            for (int l = 0; l < count; l++)
+            {
+                Span<float> w = weightGradient.Slice((((o0 + l) * _inChannels) + i) * 9, 9);
+                for (int k = 0; k < 9; k++)
+                {
+                    w[k] = taps[(k * lanes) + l];
                 }
             }
         }

@@ -16,7 +16,7 @@ namespace TensorDsl.Kernels;
 /// the AVX-512 tiles and the transforms 16 tiles at a time in Vector512 registers (stride-2 columns gathered with
 /// two-source permutes); without AVX-512 (<c>wide: false</c>), the GEMMs run on the 256-bit tiles and the transforms 8
 /// tiles at a time in Vector256 registers (columns gathered with in-lane shuffles and a cross-lane permute), which needs
-/// AVX2.
+/// AVX2 and FMA.
 /// <para>
 /// Work is split into tasks of whole tile rows of one image, each transformed, multiplied and transformed back in the
 /// running thread's buffers (about 0.5 MiB, within L2), so each output element is computed by one task in a fixed
@@ -55,7 +55,7 @@ internal sealed class WinogradPlan : IPlannedConvolution
 
         if (!IsSupported(wide))
         {
-            throw new PlatformNotSupportedException(wide ? "The wide Winograd plan needs AVX-512F." : "The 256-bit Winograd plan needs AVX2.");
+            throw new PlatformNotSupportedException(wide ? "The wide Winograd plan needs AVX-512F." : "The 256-bit Winograd plan needs AVX2 and FMA.");
         }
 
         _batch = batch;
@@ -90,7 +90,7 @@ internal sealed class WinogradPlan : IPlannedConvolution
         => pad is >= 0 and <= 2 && outHeight == inHeight + (2 * pad) - 2 && outWidth == inWidth + (2 * pad) - 2 && outHeight > 0 && outWidth > 0;
 
     /// <summary>Whether this machine runs the wide (AVX-512) or the 256-bit (AVX2) plan.</summary>
-    public static bool IsSupported(bool wide) => wide ? MicroKernels.Avx512 : Avx2.IsSupported && Vector256.IsHardwareAccelerated;
+    public static bool IsSupported(bool wide) => wide ? MicroKernels.Avx512 : Avx2.IsSupported && Fma.IsSupported && Vector256.IsHardwareAccelerated;
 
     /// <summary>Tiles per transform vector.</summary>
     private int Lanes => _wide ? 16 : 8;

@@ -278,12 +278,13 @@ public class ConvolutionKernelTests
     {
         // These windows run Winograd F(2×2, 3×3) forward and for the input gradient (padding 2 − p): on AVX-512 16 tiles
         // per transform vector, with AVX2 8; widths over 32 (16) outputs take several tile groups, odd sizes a partial
-        // last tile. On AVX-512 the weight gradient runs F(3×3, 2×2); elsewhere the GEMM runs it.
+        // last tile. The weight gradient runs F(3×3, 2×2) over the same tiles.
         Shape4 xs = new(n, c, h, w), ws = new(oc, c, 3, 3);
         Shape4 ys = new(n, oc, h + (2 * p) - 2, w + (2 * p) - 2);
         var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, 3, 3, 1, 1, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), MicroKernels.Avx512);
         Assert.Equal(WinogradPlan.IsSupported(MicroKernels.Avx512), kernel.CorrelatesByWinograd);
         Assert.Equal(WinogradPlan.IsSupported(MicroKernels.Avx512), kernel.ScattersByWinograd);
+        Assert.Equal(WinogradPlan.IsSupported(MicroKernels.Avx512), kernel.WeightGradientByWinograd);
         double[] x = TestData.Random(xs.Length, 41), wt = TestData.Random(ws.Length, 42), b = TestData.Random(oc, 43), gy = TestData.Random(ys.Length, 44);
         float[] y = Filled(ys.Length), gx = Filled(xs.Length);
         kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), TestData.ToSingle(b), y);
