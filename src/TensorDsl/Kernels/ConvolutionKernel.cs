@@ -555,6 +555,20 @@ public sealed class ConvolutionKernel : IPreparedGradient
                         continue;
                     }
 
+                    if (Fma.IsSupported)
+                    {
+                        // 256-bit: likewise from the transformed rows (positions along whole rows, the columns past the
+                        // grid's with zero gradient); taps past the last read tap 0's row, their sums are dropped.
+                        for (int cb = cb0; cb < cb1; cb++)
+                        {
+                            MicroKernels.RowsTile256(
+                                rows, ref x, ref Unsafe.Add(ref offsets, tapBlock * rows), ref Unsafe.Add(ref g, cb * columns), _gradientChannelsPadded, length,
+                                ref Unsafe.Add(ref taskSums, (cb - cb0) * rows * columns), columns, accumulate);
+                        }
+
+                        continue;
+                    }
+
                     PackTaps(ref panel, ref x, tapBlock * rows, rows, length);
                     for (int cb = cb0; cb < cb1; cb++)
                     {
