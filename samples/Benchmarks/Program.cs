@@ -81,7 +81,33 @@ public static class Program
                 }
 
                 Console.WriteLine($"{rows}x{columns}: {2.0 * rows * columns * count * k * calls / watch.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+                if (!wide && System.Runtime.Intrinsics.X86.Fma.IsSupported)
+                {
+                    // The same tile broadcasting from R rows in place (RowsTile256: weight rows k apart, B rows a step apart).
+                    float[] x = new float[rows * k];
+                    int[] rowOffsets = new int[rows];
+                    for (int r = 0; r < rows; r++)
+                    {
+                        rowOffsets[r] = r * k;
+                    }
+
+                    watch.Restart();
+                    calls = 0;
+                    while (watch.Elapsed.TotalSeconds < 0.5)
+                    {
+                        for (int i = 0; i < 1000; i++)
+                        {
+                            Kernels.MicroKernels.RowsTile256(rows, ref x[0], ref rowOffsets[0], ref b[0], step, k, ref cBuffer[0], columns, false);
+                        }
+
+                        calls += 1000;
+                    }
+
+                    Console.WriteLine($"{rows}x{columns} rows: {2.0 * rows * columns * k * calls / watch.Elapsed.TotalSeconds / 1e9:F1} GFLOP/s");
+                }
             }
+
+            Console.WriteLine($"FMA peak, one thread: {FmaPeak.Measure(1):F1} GFLOP/s");
 
             return 0;
         }

@@ -55,6 +55,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly Col2ImGemmPlan? _col2ImScatter;
     private readonly BroadcastGemmPlan? _broadcastCorrelate;
     private readonly RowBroadcastPlan? _rowCorrelate;
+    private readonly PointwiseGemmPlan? _pointwiseCorrelate, _pointwiseScatter;
     private readonly WinogradGradient? _winogradGradient;
 
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
@@ -206,6 +207,12 @@ public sealed class ConvolutionKernel : IPreparedGradient
             _directCorrelate = DirectGemmPlan.TryCreate(batch, imageChannels, imageHeight, imageWidth, 1, 1, 0, 0, 1, 1, gridChannels, gridHeight, gridWidth, weightIndex, imageChannels);
             _directScatter = DirectGemmPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, 1, 1, 0, 0, 1, 1, imageChannels, imageHeight, imageWidth, channelWeights, 1);
         }
+        else if (kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && padHeight == 0 && padWidth == 0)
+        {
+            // The same 1×1 GEMMs on the 256-bit tiles, straight from the NCHW planes (PointwiseGemmPlan).
+            _pointwiseCorrelate = PointwiseGemmPlan.TryCreate(batch, imageChannels, gridChannels, gridHeight * gridWidth, transposed: false);
+            _pointwiseScatter = PointwiseGemmPlan.TryCreate(batch, gridChannels, imageChannels, imageHeight * imageWidth, transposed: true);
+        }
         else if (wide && (strideHeight > 1 || strideWidth > 1))
         {
             // Output channels in blocks of 64: the broadcast tiles, nothing packed per position (BroadcastGemmPlan); else
@@ -337,6 +344,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>Whether the correlation runs on the run tiles (<see cref="RowBroadcastPlan"/>).</summary>
     internal bool CorrelatesByRows => _rowCorrelate is not null && _winogradCorrelate is null;
 
+    /// <summary>Whether the 1×1 correlation and transposed correlation run on the 256-bit tiles straight from the planes (<see cref="PointwiseGemmPlan"/>).</summary>
+    internal bool RunsPointwise => _pointwiseCorrelate is not null && _pointwiseScatter is not null;
+
     /// <summary>Whether the transposed correlation runs as GEMM and col2im (<see cref="Col2ImGemmPlan"/>).</summary>
     internal bool ScattersByCol2Im => _col2ImScatter is not null && _winogradScatter is null && _directScatter is null;
 
@@ -359,6 +369,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         {
             _directCorrelate.Run(image, weight, bias, grid);
         }
+        else if (_pointwiseCorrelate is not null)
+        {
+            _pointwiseCorrelate.Run(image, weight, bias, grid);
+        }
         else
         {
             _correlate.Run(image, weight, bias, grid);
@@ -375,6 +389,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         else if (_directScatter is not null)
         {
             _directScatter.Run(grid, weight, bias, image);
+        }
+        else if (_pointwiseScatter is not null)
+        {
+            _pointwiseScatter.Run(grid, weight, bias, image);
         }
         else if (_col2ImScatter is not null)
         {

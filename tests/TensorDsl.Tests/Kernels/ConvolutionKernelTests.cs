@@ -111,6 +111,7 @@ public class ConvolutionKernelTests
     [InlineData("Cifar")]
     [InlineData("Strided3x3")]
     [InlineData("SeedMnist")]
+    [InlineData("Pointwise")]
     public void Results_are_bit_identical_for_any_thread_count(string name)
     {
         Conv c = Convs[name];
@@ -296,6 +297,31 @@ public class ConvolutionKernelTests
         float[] gw = Filled(ws.Length);
         kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
         TensorAssert.Close(NaiveOps.Conv2dGradW(x, xs, gy, ys, 3, 3, 1, 1, p, p), gw, RelTol, AbsTol * 10, "winograd gw", ws.Dims);
+    }
+
+    [Theory]
+    [InlineData(16, 256, 14, 14, 256)]
+    [InlineData(1, 600, 5, 7, 40)]
+    [InlineData(3, 40, 6, 6, 601)]
+    [InlineData(5, 7, 3, 5, 13)]
+    [InlineData(2, 33, 3, 3, 9)]
+    [InlineData(1, 17, 9, 11, 1)]
+    public void Pointwise_GEMMs_on_the_256_bit_tiles_match_the_reference_with_bias_in_both_directions(int n, int c, int h, int w, int oc)
+    {
+        // With FMA and the 256-bit tiles, 1×1 windows without stride or padding run one GEMM over the batch's stacked
+        // positions in both directions (PointwiseGemmPlan): strips across images, planes narrower than a strip, an
+        // overlapping last strip, partial last channel blocks, more taps than one reduction block (600 channels), a
+        // single output channel. The transposed direction with a bias is deconv2d's forward.
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, 1, 1), ys = new(n, oc, h, w);
+        var kernel = new ConvolutionKernel(n, c, h, w, oc, h, w, 1, 1, 1, 1, 0, 0, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide: false);
+        Assert.Equal(System.Runtime.Intrinsics.X86.Fma.IsSupported && System.Runtime.Intrinsics.X86.Avx2.IsSupported, kernel.RunsPointwise);
+        double[] x = TestData.Random(xs.Length, 61), wt = TestData.Random(ws.Length, 62), b = TestData.Random(oc, 63), bx = TestData.Random(c, 64), gy = TestData.Random(ys.Length, 65);
+        float[] y = Filled(ys.Length), gx = Filled(xs.Length);
+        kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), TestData.ToSingle(b), y);
+        kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), TestData.ToSingle(bx), gx);
+        string name = xs + " oc" + oc;
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, b, 1, 1, 0, 0), y, RelTol, AbsTol, name + " y", ys.Dims);
+        TensorAssert.Close(NaiveOps.Deconv2d(gy, ys, wt, ws, bx, 1, 1, 0, 0), gx, RelTol, AbsTol, name + " deconv", xs.Dims);
     }
 
     [Theory]
