@@ -344,6 +344,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>Whether the correlation runs on the run tiles (<see cref="RowBroadcastPlan"/>).</summary>
     internal bool CorrelatesByRows => _rowCorrelate is not null && _winogradCorrelate is null;
 
+    /// <summary>Whether the GEMM plans of the correlation and the transposed correlation pack their tiles' strips.</summary>
+    internal (bool Correlate, bool Scatter) PacksStrips => (_correlate.PacksStrips, _scatter.PacksStrips);
+
     /// <summary>Whether the 1×1 correlation and transposed correlation run on the 256-bit tiles straight from the planes (<see cref="PointwiseGemmPlan"/>).</summary>
     internal bool RunsPointwise => _pointwiseCorrelate is not null && _pointwiseScatter is not null;
 
@@ -916,7 +919,10 @@ internal sealed class GemmPhase
     public int PackedStart { get; set; }
 }
 
-/// <summary>The implicit GEMM of one direction: transform, pack, then 6×16 tiles per task, then copy out.</summary>
+/// <summary>
+/// The implicit GEMM of one direction: transform, pack the weights, then R × 96/R tiles per task (with the 256-bit
+/// tiles and enough output-channel blocks, over each tile's rows first packed into an aligned strip), then copy out.
+/// </summary>
 internal sealed class GemmPlan : IPlannedConvolution
 {
     private readonly InputTransform _transform;
@@ -934,6 +940,25 @@ internal sealed class GemmPlan : IPlannedConvolution
     private readonly int[] _taskPhase, _taskFlat0, _taskFlat1;
     private readonly int _tileLength;
 
+    // With the 256-bit tiles, each tile's rows of a reduction block are first packed into an aligned contiguous strip.
+    private readonly bool _packsStrips;
+    private readonly int _packedStripTaps;
+    private readonly int[] _packedSequence = [];
+
+    /// <summary>Whether the 256-bit tiles run on packed strips (for tests).</summary>
+    internal bool PacksStrips => _packsStrips;
+
+    /// <summary>Bytes of one packed strip: half of L1, the weights' panel beside it.</summary>
+    private const int PackedStripBytes = 16 * 1024;
+
+    /// <summary>
+    /// Output-channel blocks a packed strip needs at least to pay for its copy (one thread, alternating runs: strided_3x3's
+    /// 64 blocks forward 30-38 → 38-43 GFLOP/CPU-s, its input gradient's 32 blocks 17-24 → 37; deconv_up's 8 blocks 31-33
+    /// → 34-45; with 4 or 5 blocks lenet_c2's and seed_mnist's forward lost a quarter, resnet_stem's one-block input
+    /// gradient a half).
+    /// </summary>
+    private const int PackedStripBlocks = 8;
+
     public GemmPlan(InputTransform transform, int outputChannels, int outputHeight, int outputWidth, int weightStride, GemmPhase[] phases, int batch, int rowsPerTask, int tileRows, int blockChannels, bool weightsInner, bool wide)
     {
         // On AVX-512 the wide tiles, whose rows are chosen here from the shape; otherwise the planned 256-bit tiles.
@@ -948,6 +973,18 @@ internal sealed class GemmPlan : IPlannedConvolution
         _tileColumns = _wide ? MicroKernels.WideColumnsFor(_tileRows) : MicroKernels.ColumnsFor(_tileRows);
         _blockChannels = Math.Max(1, blockChannels);
         _weightsInner = weightsInner;
+        // With the 256-bit tiles and at least PackedStripBlocks output-channel blocks to share each packed strip.
+        _packsStrips = !wide && Fma.IsSupported && (outputChannels + _tileRows - 1) / _tileRows >= PackedStripBlocks;
+        if (_packsStrips)
+        {
+            _weightsInner = true;
+            _packedStripTaps = Math.Max(1, PackedStripBytes / (_tileColumns * sizeof(float)));
+            _packedSequence = new int[_packedStripTaps];
+            for (int i = 0; i < _packedStripTaps; i++)
+            {
+                _packedSequence[i] = i * _tileColumns;
+            }
+        }
         _transform = transform;
         _outputChannels = outputChannels;
         _outputHeight = outputHeight;
@@ -1195,23 +1232,14 @@ internal sealed class GemmPlan : IPlannedConvolution
             {
                 // Input-stationary: a tile's reads of a reduction block stay in L1 while every output-channel block's
                 // weights stream past (from L2, in order); the whole task's outputs are buffered, then copied out.
-                int k0 = 0;
-                do
+                if (_packsStrips)
                 {
-                    int k1 = Math.Min(taps, k0 + blockTaps);
-                    for (int i = 0; i < tileCount; i++)
-                    {
-                        for (int block = 0; block < _blocks; block++)
-                        {
-                            MicroKernels.GemmTiles(
-                                rows, _wide, ref Unsafe.Add(ref packed, phase.PackedStart + (((block * taps) + k0) * rows)), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
-                                ref Unsafe.Add(ref tiles, (block * rows * ldc) + (i * columns)), ldc, k0 > 0, 1);
-                        }
-                    }
-
-                    k0 = k1;
+                    ComputePackedStrips(phase, ref input, ref offsets, ref packed, ref tiles, tileCount, ldc);
                 }
-                while (k0 < taps);
+                else
+                {
+                    ComputeInputStationary(phase, ref input, ref offsets, ref packed, ref tiles, tileCount, ldc, blockTaps);
+                }
 
                 for (int block = 0; block < _blocks; block++)
                 {
@@ -1243,6 +1271,80 @@ internal sealed class GemmPlan : IPlannedConvolution
                 CopyOut(phase, n, block, flat0, flat1, ref tiles, ldc, bias, ref target);
             }
         }
+    }
+
+    /// <summary>
+    /// Input-stationary: a tile's reads of a reduction block stay in L1 while every output-channel block's weights stream
+    /// past (from L2, in order); the whole task's outputs are buffered in <paramref name="tiles"/>.
+    /// </summary>
+    private void ComputeInputStationary(GemmPhase phase, ref float input, ref int offsets, ref float packed, ref float tiles, int tileCount, int ldc, int blockTaps)
+    {
+        int rows = _tileRows, columns = _tileColumns, taps = phase.Taps;
+        int k0 = 0;
+        do
+        {
+            int k1 = Math.Min(taps, k0 + blockTaps);
+            for (int i = 0; i < tileCount; i++)
+            {
+                for (int block = 0; block < _blocks; block++)
+                {
+                    MicroKernels.GemmTiles(
+                        rows, _wide, ref Unsafe.Add(ref packed, phase.PackedStart + (((block * taps) + k0) * rows)), ref Unsafe.Add(ref input, i * columns), ref Unsafe.Add(ref offsets, k0), k1 - k0,
+                        ref Unsafe.Add(ref tiles, (block * rows * ldc) + (i * columns)), ldc, k0 > 0, 1);
+                }
+            }
+
+            k0 = k1;
+        }
+        while (k0 < taps);
+    }
+
+    /// <summary>
+    /// Input-stationary on packed strips: per reduction block, each tile's rows (a tap apart in the transformed input,
+    /// unaligned, on hundreds of different lines) are copied into one aligned contiguous strip, with the next tile's
+    /// prefetched, and every output-channel block's tile runs over that strip from L1; the block's weights stay in L2
+    /// across the task's tiles. The sums are the same FMA chains as unpacked (bit-identical).
+    /// </summary>
+    private unsafe void ComputePackedStrips(GemmPhase phase, ref float input, ref int offsets, ref float packed, ref float tiles, int tileCount, int ldc)
+    {
+        int rows = _tileRows, columns = _tileColumns, taps = phase.Taps;
+        float[] stripArray = Workspace.Aligned(_packedStripTaps * columns, out int stripStart);
+        ref float strip = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(stripArray), stripStart);
+        ref int sequence = ref MemoryMarshal.GetArrayDataReference(_packedSequence);
+        int k0 = 0;
+        do
+        {
+            int k1 = Math.Min(taps, k0 + _packedStripTaps);
+            for (int i = 0; i < tileCount; i++)
+            {
+                ref float tileInput = ref Unsafe.Add(ref input, i * columns);
+                for (int k = k0; k < k1; k++)
+                {
+                    ref float row = ref Unsafe.Add(ref tileInput, Unsafe.Add(ref offsets, k));
+                    ref float to = ref Unsafe.Add(ref strip, (k - k0) * columns);
+                    for (int j = 0; j < columns; j += 8)
+                    {
+                        Vector256.LoadUnsafe(ref row, (nuint)j).StoreUnsafe(ref to, (nuint)j);
+                    }
+
+                    // Only a hint: an address the collector has since moved fetches a useless line, nothing else.
+                    for (int j = columns; j < 2 * columns + 16; j += 16)
+                    {
+                        Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref row, j)));
+                    }
+                }
+
+                for (int block = 0; block < _blocks; block++)
+                {
+                    MicroKernels.GemmTile(
+                        rows, ref Unsafe.Add(ref packed, phase.PackedStart + (((block * taps) + k0) * rows)), ref strip, ref sequence, k1 - k0,
+                        ref Unsafe.Add(ref tiles, (block * rows * ldc) + (i * columns)), ldc, k0 > 0);
+                }
+            }
+
+            k0 = k1;
+        }
+        while (k0 < taps);
     }
 
     /// <summary>Copies the valid positions of one output-channel block's tile rows out, adding the bias.</summary>

@@ -300,6 +300,30 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(2, 64, 11, 9, 50, 3, 2, 1)]
+    [InlineData(3, 48, 7, 7, 96, 5, 1, 2)]
+    [InlineData(2, 48, 10, 10, 48, 2, 3, 0)]
+    [InlineData(1, 50, 9, 9, 49, 1, 2, 0)]
+    public void Packed_strips_on_the_256_bit_tiles_match_the_reference(int n, int c, int h, int w, int oc, int k, int s, int p)
+    {
+        // With FMA, 256-bit GEMM plans with at least 8 output-channel blocks copy each tile's rows of a reduction block
+        // into an aligned strip first: partial last blocks (50, 49 channels), more taps than one strip holds (576, 1200),
+        // stride above the kernel (phases without taps in the input gradient), odd widths, a batch of one.
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, k, k);
+        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, k, s, p), NaiveOps.ConvOutSize(w, k, s, p));
+        var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, k, k, s, s, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide: false, winograd: false);
+        bool fma = System.Runtime.Intrinsics.X86.Fma.IsSupported;
+        Assert.Equal((fma, fma), kernel.PacksStrips);
+        double[] x = TestData.Random(xs.Length, 71), wt = TestData.Random(ws.Length, 72), b = TestData.Random(oc, 73), gy = TestData.Random(ys.Length, 74);
+        float[] y = Filled(ys.Length), gx = Filled(xs.Length);
+        kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), TestData.ToSingle(b), y);
+        kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), ReadOnlySpan<float>.Empty, gx);
+        string name = xs + " k" + k + " s" + s + " p" + p + " oc" + oc;
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, b, s, s, p, p), y, RelTol, AbsTol, name + " y", ys.Dims);
+        TensorAssert.Close(NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, s, s, p, p), gx, RelTol, AbsTol, name + " gx", xs.Dims);
+    }
+
+    [Theory]
     [InlineData(16, 256, 14, 14, 256)]
     [InlineData(1, 600, 5, 7, 40)]
     [InlineData(3, 40, 6, 6, 601)]
