@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace TensorDsl.Kernels;
 
-/// <summary>Transposes of small blocks in AVX-512 registers, for re-laying tensors between channel- and position-major.</summary>
+/// <summary>Transposes of small blocks in AVX-512 (or AVX) registers, for re-laying tensors between channel- and position-major.</summary>
 internal static class Transpose
 {
     /// <summary>
@@ -37,7 +37,8 @@ internal static class Transpose
     /// into a grid of targetHeight × targetWidth cells <paramref name="ldTo"/> floats apart:
     /// <c>to[(oh·targetWidth + ow)·ldTo + c]</c>, zero for the channels c ≥ <paramref name="valid"/> and for the cells
     /// outside the planes. With 16 channels on AVX-512, 16 plane positions at a time in registers: straight into place
-    /// where their cells are consecutive (one plane row, or targetWidth = width), else through a scratch block.
+    /// where their cells are consecutive (one plane row, or targetWidth = width), else through a scratch block; with AVX,
+    /// 8 positions at a time (two 8 × 8 blocks).
     /// </summary>
     public static void PlanesToPositions(ref float from, int height, int width, int channels, int valid, ref float to, int targetHeight, int targetWidth, int ldTo)
     {
@@ -67,6 +68,33 @@ internal static class Transpose
             }
         }
 
+        else if (channels == 16 && Avx.IsSupported)
+        {
+            // AVX2: 8 plane positions at a time, two 8 × 8 blocks (channels 0–7 and 8–15) transposed in registers.
+            for (; q + 8 <= plane; q += 8)
+            {
+                if (q + PrefetchDistance < plane)
+                {
+                    Ahead(ref Unsafe.Add(ref from, q + PrefetchDistance), plane, valid);
+                }
+
+                bool consecutive = targetWidth == width || (q / width) == ((q + 7) / width);
+                int cell0 = Cell(q);
+                for (int half = 0; half < 16; half += 8)
+                {
+                    Block8(ref Unsafe.Add(ref from, (half * plane) + q), plane, valid - half, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3, out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7);
+                    p0.StoreUnsafe(ref Unsafe.Add(ref to, (cell0 * ldTo) + half));
+                    p1.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 1 : Cell(q + 1)) * ldTo) + half));
+                    p2.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 2 : Cell(q + 2)) * ldTo) + half));
+                    p3.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 3 : Cell(q + 3)) * ldTo) + half));
+                    p4.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 4 : Cell(q + 4)) * ldTo) + half));
+                    p5.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 5 : Cell(q + 5)) * ldTo) + half));
+                    p6.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 6 : Cell(q + 6)) * ldTo) + half));
+                    p7.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 7 : Cell(q + 7)) * ldTo) + half));
+                }
+            }
+        }
+
         for (; q < plane; q++)
         {
             ref float cell = ref Unsafe.Add(ref to, Cell(q) * ldTo);
@@ -88,6 +116,36 @@ internal static class Transpose
         // The cell of plane position p = oh·width + ow: oh·targetWidth + ow.
         int Cell(int p) => (p / width * targetWidth) + (p % width);
     }
+
+    /// <summary>
+    /// The 8 × 8 block <c>from[c·ldFrom + j]</c> (c, j &lt; 8; rows c ≥ <paramref name="rows"/> read as zero) transposed:
+    /// <paramref name="p0"/> … <paramref name="p7"/> hold positions 0 … 7 across the 8 rows. 32-bit and 64-bit in-lane
+    /// shuffles, then a 128-bit lane exchange. Needs AVX.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block8(ref float from, int ldFrom, int rows,
+        out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3,
+        out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7)
+    {
+        Vector256<float> r0 = Row8(ref from, ldFrom, rows, 0), r1 = Row8(ref from, ldFrom, rows, 1), r2 = Row8(ref from, ldFrom, rows, 2), r3 = Row8(ref from, ldFrom, rows, 3);
+        Vector256<float> r4 = Row8(ref from, ldFrom, rows, 4), r5 = Row8(ref from, ldFrom, rows, 5), r6 = Row8(ref from, ldFrom, rows, 6), r7 = Row8(ref from, ldFrom, rows, 7);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE), s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        p0 = Avx.Permute2x128(s0, s4, 0x20);
+        p1 = Avx.Permute2x128(s1, s5, 0x20);
+        p2 = Avx.Permute2x128(s2, s6, 0x20);
+        p3 = Avx.Permute2x128(s3, s7, 0x20);
+        p4 = Avx.Permute2x128(s0, s4, 0x31);
+        p5 = Avx.Permute2x128(s1, s5, 0x31);
+        p6 = Avx.Permute2x128(s2, s6, 0x31);
+        p7 = Avx.Permute2x128(s3, s7, 0x31);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Row8(ref float from, int ld, int rows, int c)
+        => c < rows ? Vector256.LoadUnsafe(ref from, (nuint)(c * ld)) : Vector256<float>.Zero;
 
     /// <summary>
     /// Position-major sums (<c>sums[p·channels + j]</c>, <paramref name="count"/> positions, channels a multiple of 16)
