@@ -211,6 +211,25 @@ public class ConvolutionKernelTests
         AssertWeightGradientMatchesReference(x, xs, gy, ys, ws, s, p, WeightGradientOf(kernel, x, gy, ws));
     }
 
+    [Theory]
+    [InlineData(3, 20, 7, 7, 256, 1, 1, 0)]
+    [InlineData(2, 16, 9, 9, 256, 3, 2, 1)]
+    [InlineData(2, 8, 9, 9, 128, 5, 1, 0)]
+    public void The_weight_gradient_with_rows_an_odd_number_of_cache_lines_apart_matches_the_reference(int n, int c, int h, int w, int oc, int k, int s, int p)
+    {
+        // With the 256-bit tiles and FMA, a transposed gradient of 128 or more channels whose rows would lie an even number
+        // of cache lines apart gets one line more per row; the tiles and the transposition step by that stride.
+        (ConvolutionKernel kernel, Shape4 xs, Shape4 ws, Shape4 ys) = SquareKernel(false, n, c, h, w, oc, k, s, p);
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        {
+            Assert.Equal(1, kernel.GradientRowStride / 16 % 2);
+            Assert.True(kernel.GradientRowStride > oc, "the row stride leaves room for the padding line");
+        }
+
+        double[] x = TestData.Random(xs.Length, 95), gy = TestData.Random(ys.Length, 96);
+        AssertWeightGradientMatchesReference(x, xs, gy, ys, ws, s, p, WeightGradientOf(kernel, x, gy, ws));
+    }
+
     private static float[] WeightGradientOf(ConvolutionKernel kernel, double[] x, double[] gy, Shape4 ws)
     {
         float[] gw = Filled(ws.Length);
