@@ -271,7 +271,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // outputs, lenet_c2: 14 for 10), so their positions are the grid's own; the packed GEMM's run along whole rows.
         _gradientWidth = wide ? gridWidth : colsQ;
         _gradientLength = gridHeight * _gradientWidth;
-        _gradientRows = wide ? MicroKernels.RowsTileRowsFor(taps, gridChannels) : MicroKernels.RowsFor(taps, gridChannels);
+        _gradientRows = wide ? MicroKernels.RowsTileRowsFor(taps, gridChannels) : MicroKernels.Rows256For(taps, gridChannels);
         _gradientColumns = wide ? MicroKernels.WideColumnsFor(_gradientRows) : MicroKernels.ColumnsFor(_gradientRows);
         _gradientChannelsPadded = MicroKernels.RoundUp(gridChannels, _gradientColumns);
 
