@@ -1318,7 +1318,7 @@ internal sealed class GemmPlan : IPlannedConvolution
     /// prefetched, and every output-channel block's tile runs over that strip from L1; the block's weights stay in L2
     /// across the task's tiles. The sums are the same FMA chains as unpacked (bit-identical).
     /// </summary>
-    private unsafe void ComputePackedStrips(GemmPhase phase, ref float input, ref int offsets, ref float packed, ref float tiles, int tileCount, int ldc)
+    private void ComputePackedStrips(GemmPhase phase, ref float input, ref int offsets, ref float packed, ref float tiles, int tileCount, int ldc)
     {
         int rows = _tileRows, columns = _tileColumns, taps = phase.Taps;
         float[] stripArray = Workspace.Aligned(_packedStripTaps * columns, out int stripStart);
@@ -1333,18 +1333,7 @@ internal sealed class GemmPlan : IPlannedConvolution
                 ref float tileInput = ref Unsafe.Add(ref input, i * columns);
                 for (int k = k0; k < k1; k++)
                 {
-                    ref float row = ref Unsafe.Add(ref tileInput, Unsafe.Add(ref offsets, k));
-                    ref float to = ref Unsafe.Add(ref strip, (k - k0) * columns);
-                    for (int j = 0; j < columns; j += 8)
-                    {
-                        Vector256.LoadUnsafe(ref row, (nuint)j).StoreUnsafe(ref to, (nuint)j);
-                    }
-
-                    // Only a hint: an address the collector has since moved fetches a useless line, nothing else.
-                    for (int j = columns; j < 2 * columns + 16; j += 16)
-                    {
-                        Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref row, j)));
-                    }
+                    StripRows.CopyAndPrefetchNext(ref Unsafe.Add(ref tileInput, Unsafe.Add(ref offsets, k)), ref Unsafe.Add(ref strip, (k - k0) * columns), columns);
                 }
 
                 for (int block = 0; block < _blocks; block++)

@@ -65,18 +65,9 @@ internal sealed class DirectGemmPlan
 
         _tapStep = tapStep;
         int lastRows = outputChannels - ((_blocks - 1) * _rows);
-        _rowOffsets = new int[_rows];
-        _lastRowOffsets = new int[_rows];
-        _biasOffsets = new int[_rows];
-        _lastBiasOffsets = new int[_rows];
-        for (int r = 0; r < _rows; r++)
-        {
-            // A partial last block's missing rows read its last channel again; their sums go to a spare tile and are dropped.
-            _rowOffsets[r] = r * weightStride;
-            _lastRowOffsets[r] = Math.Min(r, lastRows - 1) * weightStride;
-            _biasOffsets[r] = r;
-            _lastBiasOffsets[r] = Math.Min(r, lastRows - 1);
-        }
+        // A partial last block's missing rows read its last channel again; their sums go to a spare tile and are dropped.
+        (_rowOffsets, _lastRowOffsets) = StripRows.Offsets(_rows, lastRows, weightStride);
+        (_biasOffsets, _lastBiasOffsets) = StripRows.Offsets(_rows, lastRows, 1);
     }
 
     /// <summary>The even step between consecutive taps' weights (at least 1), or 0 where the taps are not evenly spaced.</summary>

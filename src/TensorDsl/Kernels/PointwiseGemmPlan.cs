@@ -45,18 +45,8 @@ internal sealed class PointwiseGemmPlan
         _blockTaps = Math.Clamp(BlockBytes / (_columns * sizeof(float)), 1, inputChannels);
         _transposed = transposed;
         int lastRows = outputChannels - ((_blocks - 1) * rows);
-        _rowOffsets = new int[rows];
-        _lastRowOffsets = new int[rows];
-        _biasOffsets = new int[rows];
-        _lastBiasOffsets = new int[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            // A partial last block's missing rows read its last channel again; their sums go to the spare tile and are dropped.
-            _rowOffsets[r] = r * inputChannels;
-            _lastRowOffsets[r] = Math.Min(r, lastRows - 1) * inputChannels;
-            _biasOffsets[r] = r;
-            _lastBiasOffsets[r] = Math.Min(r, lastRows - 1);
-        }
+        (_rowOffsets, _lastRowOffsets) = StripRows.Offsets(rows, lastRows, inputChannels);
+        (_biasOffsets, _lastBiasOffsets) = StripRows.Offsets(rows, lastRows, 1);
     }
 
     private static float[] CreateOnes()
@@ -208,7 +198,7 @@ internal sealed class PointwiseGemmPlan
     /// Packs taps k0 … k0 + kb − 1 of the strip of stacked positions from <paramref name="g0"/> into contiguous rows of the
     /// strip's width: one plane row segment per image the strip touches.
     /// </summary>
-    private unsafe void Pack(ReadOnlySpan<float> input, int g0, int k0, int kb, ref float panel)
+    private void Pack(ReadOnlySpan<float> input, int g0, int k0, int kb, ref float panel)
     {
         int columns = _columns, plane = _plane, taps = _inputChannels;
         ref float source = ref MemoryMarshal.GetReference(input);
@@ -219,19 +209,7 @@ internal sealed class PointwiseGemmPlan
             for (int k = 0; k < kb; k++)
             {
                 ref float row = ref Unsafe.Add(ref from, (nint)k * plane);
-                ref float to = ref Unsafe.Add(ref panel, k * columns);
-                for (int j = 0; j < columns; j += 8)
-                {
-                    Vector256.LoadUnsafe(ref row, (nuint)j).StoreUnsafe(ref to, (nuint)j);
-                }
-
-                // The next strip's lines of this row into L2 while the blocks run over this one: hundreds of rows a plane
-                // apart outrun the hardware prefetchers (the packing waited on them, 12 % of pointwise_1x1's forward).
-                // Only a hint: an address the collector has since moved fetches a useless line, nothing else.
-                for (int j = columns; j < 2 * columns + 16; j += 16)
-                {
-                    Sse.Prefetch1(Unsafe.AsPointer(ref Unsafe.Add(ref row, j)));
-                }
+                StripRows.CopyAndPrefetchNext(ref row, ref Unsafe.Add(ref panel, k * columns), columns);
             }
 
             return;
