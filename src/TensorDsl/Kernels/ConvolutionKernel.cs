@@ -236,10 +236,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
             _col2ImScatter = Col2ImGemmPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth);
         }
 
-        // 16 output channels, stride 1, no padding on AVX-512: the run tiles (RowBroadcastPlan), only output positions.
-        if (wide && _directCorrelate is null && _broadcastCorrelate is null)
+        // 16 output channels, stride 1, no padding: the run tiles (RowBroadcastPlan), only output positions.
+        if (_directCorrelate is null && _broadcastCorrelate is null && _pointwiseCorrelate is null)
         {
-            _rowCorrelate = RowBroadcastPlan.TryCreate(imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex);
+            _rowCorrelate = RowBroadcastPlan.TryCreate(imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, wide);
         }
 
         // 3×3 stride-1 windows: Winograd F(2×2, 3×3) for the correlation and for the transposed correlation (a correlation

@@ -1,13 +1,15 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using TensorDsl.Threading;
 
 namespace TensorDsl.Kernels;
 
 /// <summary>
 /// A stride-1 correlation without padding and into 16 output channels (lenet_c2) on the
-/// AVX-512 run tiles (<see cref="MicroKernels.RunTile"/>): R consecutive output positions of a row × 16 output channels,
+/// run tiles (<see cref="MicroKernels.RunTile"/> with AVX-512, R = 8 … 16, one vector of channels; else
+/// <see cref="MicroKernels.RunTile256"/>, R = 4 … 6, two): R consecutive output positions of a row × 16 output channels,
 /// each position's input values broadcast straight from the image, the weights transposed. The GEMM plan computes
 /// rows as wide as the input's (lenet_c2: 14 for 10 outputs, a third of its multiplies dropped) and the stacked direct
 /// GEMM packs more than 16 output channels repay; this computes only output positions and packs nothing per position.
@@ -22,9 +24,11 @@ internal sealed class RowBroadcastPlan
 
     private readonly int _imageSize, _width, _outputHeight, _outputWidth, _plane, _taps, _run;
     private readonly int[] _offsets, _weightIndex;
+    private readonly bool _wide;
 
-    private RowBroadcastPlan(int channels, int height, int width, int kernelHeight, int kernelWidth, int outputHeight, int outputWidth, int run, int[] weightIndex)
+    private RowBroadcastPlan(int channels, int height, int width, int kernelHeight, int kernelWidth, int outputHeight, int outputWidth, int run, int[] weightIndex, bool wide)
     {
+        _wide = wide;
         _imageSize = channels * height * width;
         _width = width;
         _outputHeight = outputHeight;
@@ -38,22 +42,26 @@ internal sealed class RowBroadcastPlan
 
     /// <summary>
     /// Plans the correlation of an N×C×H×W input with a KH×KW window (stride 1, no padding) into N×OC×OH×OW, the weights
-    /// OC×C×KH×KW (<c>weightIndex</c>: each tap's weight within a filter); null where it does not apply: AVX-512, 16 output channels (with 32 or more the stacked direct GEMM shares its packing well
-    /// enough), and output rows at least as wide as the narrowest run tile (8).
+    /// OC×C×KH×KW (<c>weightIndex</c>: each tap's weight within a filter), on the AVX-512 run tiles where
+    /// <paramref name="wide"/>, else on the 256-bit ones; null where it does not apply: AVX-512 (or FMA), 16 output channels
+    /// (with 32 or more the stacked direct GEMM shares its packing well enough), and output rows at least as wide as the
+    /// narrowest run tile (8, or 4).
     /// </summary>
     public static RowBroadcastPlan? TryCreate(
         int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
-        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex)
+        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex, bool wide)
     {
-        if (!MicroKernels.Avx512 || strideHeight != 1 || strideWidth != 1 || padHeight != 0 || padWidth != 0 || outputChannels != Channels
-            || outputWidth < 8 || outputHeight + kernelHeight - 1 != height || outputWidth + kernelWidth - 1 != width)
+        ReadOnlySpan<int> sizes = wide ? MicroKernels.RunSizes : MicroKernels.RunSizes256;
+        int narrowest = sizes[^1];
+        if (!(wide ? MicroKernels.Avx512 : Fma.IsSupported) || strideHeight != 1 || strideWidth != 1 || padHeight != 0 || padWidth != 0 || outputChannels != Channels
+            || outputWidth < narrowest || outputHeight + kernelHeight - 1 != height || outputWidth + kernelWidth - 1 != width)
         {
             return null;
         }
 
         // The run tile computing the fewest positions per row (its last run ends at the row's end, overlapping).
-        int run = 8;
-        foreach (int size in MicroKernels.RunSizes)
+        int run = narrowest;
+        foreach (int size in sizes)
         {
             if (size <= outputWidth && ((outputWidth + size - 1) / size * size) < ((outputWidth + run - 1) / run * run))
             {
@@ -61,7 +69,7 @@ internal sealed class RowBroadcastPlan
             }
         }
 
-        return new RowBroadcastPlan(channels, height, width, kernelHeight, kernelWidth, outputHeight, outputWidth, run, weightIndex);
+        return new RowBroadcastPlan(channels, height, width, kernelHeight, kernelWidth, outputHeight, outputWidth, run, weightIndex, wide);
     }
 
     public void Run(int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
@@ -92,13 +100,28 @@ internal sealed class RowBroadcastPlan
                     for (int ow0 = 0; ow0 < _outputWidth; ow0 += run)
                     {
                         int ow = Math.Min(ow0, _outputWidth - run);
-                        MicroKernels.RunTile(
-                            run, ref Unsafe.Add(ref image, (oh * _width) + ow), ref offsets, ref w, _taps,
-                            ref Unsafe.Add(ref sums, ((oh * _outputWidth) + ow) * Channels), Channels, false);
+                        ref float x = ref Unsafe.Add(ref image, (oh * _width) + ow);
+                        ref float c = ref Unsafe.Add(ref sums, ((oh * _outputWidth) + ow) * Channels);
+                        if (_wide)
+                        {
+                            MicroKernels.RunTile(run, ref x, ref offsets, ref w, _taps, ref c, Channels, false);
+                        }
+                        else
+                        {
+                            MicroKernels.RunTile256(run, ref x, ref offsets, ref w, _taps, ref c, Channels, false);
+                        }
                     }
                 }
 
-                Transpose.PositionsToPlanes(ref sums, Channels, Channels, _plane, bias, 0, target + ((long)n * Channels * _plane), _plane);
+                float* planes = target + ((long)n * Channels * _plane);
+                if (_wide)
+                {
+                    Transpose.PositionsToPlanes(ref sums, Channels, Channels, _plane, bias, 0, planes, _plane);
+                }
+                else
+                {
+                    Transpose.PositionsToPlanes256(ref sums, Channels, Channels, _plane, bias, 0, planes, _plane);
+                }
             }
         }
     }

@@ -184,6 +184,58 @@ internal static class Transpose
     }
 
     /// <summary>
+    /// <see cref="PositionsToPlanes"/> with AVX: 8 positions × 8 channels at a time transposed in registers
+    /// (<see cref="Block8"/>), the plane's last <paramref name="count"/> mod 8 positions one by one; channels a multiple of
+    /// 8. The same sums plus the same bias as the AVX-512 version, so the same results. Needs AVX.
+    /// </summary>
+    public static unsafe void PositionsToPlanes256(ref float sums, int channels, int validChannels, int count, ReadOnlySpan<float> bias, int oc0, float* target, int plane)
+    {
+        for (int j0 = 0; j0 < validChannels; j0 += 8)
+        {
+            int rows = Math.Min(8, validChannels - j0);
+            float* to = target + ((long)j0 * plane);
+            int q = 0;
+            for (; q + 8 <= count; q += 8)
+            {
+                // p_j: channel j0 + j at positions q … q + 7.
+                Block8(ref Unsafe.Add(ref sums, (q * channels) + j0), channels, 8, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3, out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7);
+                PlaneRow(p0, 0, rows, bias, oc0 + j0, to + q, plane);
+                PlaneRow(p1, 1, rows, bias, oc0 + j0, to + q, plane);
+                PlaneRow(p2, 2, rows, bias, oc0 + j0, to + q, plane);
+                PlaneRow(p3, 3, rows, bias, oc0 + j0, to + q, plane);
+                PlaneRow(p4, 4, rows, bias, oc0 + j0, to + q, plane);
+                PlaneRow(p5, 5, rows, bias, oc0 + j0, to + q, plane);
+                PlaneRow(p6, 6, rows, bias, oc0 + j0, to + q, plane);
+                PlaneRow(p7, 7, rows, bias, oc0 + j0, to + q, plane);
+            }
+
+            for (; q < count; q++)
+            {
+                for (int j = 0; j < rows; j++)
+                {
+                    float sum = Unsafe.Add(ref sums, (q * channels) + j0 + j);
+                    to[((long)j * plane) + q] = bias.IsEmpty ? sum : sum + bias[oc0 + j0 + j];
+                }
+            }
+        }
+    }
+
+    /// <summary>Row j (of a block of <paramref name="rows"/> channels from <paramref name="channel"/>) plus its bias, stored at <c>to + j·plane</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PlaneRow(Vector256<float> row, int j, int rows, ReadOnlySpan<float> bias, int channel, float* to, int plane)
+    {
+        if (j < rows)
+        {
+            if (!bias.IsEmpty)
+            {
+                row += Vector256.Create(bias[channel + j]);
+            }
+
+            row.Store(to + ((long)j * plane));
+        }
+    }
+
+    /// <summary>
     /// <see cref="PositionsToPlanes"/> for outputs too large to stay in cache: each 16 channels' rows are transposed into
     /// a per-thread buffer, then written by <see cref="StreamedStores.Row"/>. Ends with a store fence, so the rows are
     /// visible to whoever waits for the task. Needs AVX-512F.
