@@ -84,7 +84,19 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly int[] _gradientOffsets;
     private readonly int[] _gradientSequence;
     private readonly int _gradientTaps;
-    private readonly int _gradientChannelGroup, _gradientChannelGroups, _gradientParts, _gradientBlocks;
+    private readonly int _gradientChannelGroup, _gradientChannelGroups, _gradientParts, _gradientBlocks, _gradientTapBlocks;
+
+    /// <summary>
+    /// Whether each thread re-lays the grid gradient of its own tasks' channel blocks, a band of grid rows at a time, just
+    /// before its tiles read it (see <see cref="ComputeGradientBanded"/>); else a preparation pass re-lays the group's.
+    /// </summary>
+    private readonly bool _gradientBanded;
+
+    /// <summary>Grid rows per band of <see cref="ComputeGradientBanded"/>.</summary>
+    private readonly int _gradientBandRows;
+
+    /// <summary>Whether each weight-gradient thread re-lays its own channels' grid gradient band by band (for tests).</summary>
+    internal bool GradientTransposesPerThread => _winogradGradient is null && _gradientBanded;
     private readonly int _gradientTasks;
     private readonly int _gradientSourceLength;
 
@@ -306,6 +318,19 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // of images gives every part work.
         _gradientParts = Math.Clamp((MinimumGradientTasks + _gradientBlocks - 1) / _gradientBlocks, 1, batch * GradientChunks);
         _gradientTasks = _gradientBlocks * _gradientParts;
+        _gradientTapBlocks = tapBlocks;
+
+        // One part (every thread's tasks see every chunk): tasks are numbered channel group first, so that a thread's run of
+        // tasks takes a share of the grid channels where there are several groups, and each thread re-lays its channels'
+        // gradient, a band of whole grid rows (about GradientChunkBytes) at a time, into its own aligned buffer right before
+        // its tiles read it, from its own L2. A separate pass had re-laid the whole group first, read back from the shared
+        // cache, and took longer on two threads than on one (pointwise_1x1: 0.29 against 0.21 ms of 1.6). Best calls, two
+        // threads, alternating, AVX-512: pointwise_1x1 1.38–1.56 → 1.15–1.28 ms (its one channel group re-laid by both
+        // threads), strided_3x3 6.2–6.9 → 5.8–6.9; 256-bit tiles: resnet_stem (two groups) 15.0–16.6 → 11.0–12.7.
+        _gradientBanded = _gradientParts == 1 && (wide || Fma.IsSupported);
+        int bandPositions = Math.Max(64, GradientChunkBytes / (_gradientRowStride * sizeof(float)));
+        int bandCount = Math.Max(1, (int)Math.Round((double)gridHeight / Math.Max(1, (int)Math.Round((double)bandPositions / _gradientWidth))));
+        _gradientBandRows = (gridHeight + bandCount - 1) / bandCount;
         int maxOffset = 0;
         foreach (int offset in offsets)
         {
@@ -434,17 +459,20 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // it back (strided_3x3: 7 MiB of transformed input and 3 MiB of transposed gradient; the transform alone ran at the
         // memory's speed, about a tenth of the gradient's time on one thread).
         int group = _gradientGroup;
-        float[] second = Workspace.Second(group * _gradientLength * _gradientRowStride);
+        float[] second = Workspace.Second(_gradientBanded ? 0 : group * _gradientLength * _gradientRowStride);
         float[]? source = _gradientReadsImage ? null : Workspace.Source(_gradientSourceLength);
         float[] sums = Workspace.Sums(_gradientTasks * GradientTileSize);
         for (int n0 = 0; n0 < _batch; n0 += group)
         {
             int images = Math.Min(group, _batch - n0);
             var prepare = new GradientPrepareJob<ConvolutionKernel> { Plan = this, Image = image, Grid = grid, Source = source!, Second = second, First = n0, Images = images };
-            TensorThreads.Run(PrepareTasks(images), ref prepare);
+            if (PrepareTasks(images) > 0)
+            {
+                TensorThreads.Run(PrepareTasks(images), ref prepare);
+            }
 
             // The transform would copy the image unchanged: the tiles read the image itself; only the grid is re-laid.
-            var job = new GradientJob { Kernel = this, Source = source is null ? image : source, Second = second, Sums = sums, First = n0, Images = images };
+            var job = new GradientJob { Kernel = this, Source = source is null ? image : source, Grid = grid, Second = second, Sums = sums, First = n0, Images = images };
             TensorThreads.Run(_gradientTasks, ref job);
         }
 
@@ -455,8 +483,15 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>Floats of one weight-gradient task's sums: its tap block × its channel group.</summary>
     private int GradientTileSize => _gradientRows * _gradientChannelGroup * _gradientColumns;
 
-    /// <summary>Preparation tasks for a group of images: planes to transform, grid blocks to transpose, the slack to clear.</summary>
-    private int PrepareTasks(int images) => _gradientReadsImage ? images * TransposeBlocks : (images * (_imageChannels + TransposeBlocks)) + 1;
+    /// <summary>
+    /// Preparation tasks for a group of images: planes to transform, grid blocks to transpose (none where the threads
+    /// re-lay their own bands), the slack to clear (where the tiles do not read the image itself). In that order: the
+    /// static split then gives the transforms and the transposes to different threads (resnet_stem: 3 planes, 4 blocks).
+    /// </summary>
+    private int PrepareTasks(int images) => _gradientReadsImage ? images * PreparedTransposeBlocks : (images * (_imageChannels + PreparedTransposeBlocks)) + 1;
+
+    /// <summary>Grid blocks per image that the preparation pass transposes.</summary>
+    private int PreparedTransposeBlocks => _gradientBanded ? 0 : TransposeBlocks;
 
     /// <summary>
     /// Bytes of prepared input and transposed gradient one group of images may take: about the two cores' L2s. Groups of
@@ -492,7 +527,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         }
 
         task -= imageTasks;
-        int blocks = TransposeBlocks;
+        int blocks = PreparedTransposeBlocks;
         if (task == images * blocks)
         {
             // Slack past the group's last image, as far as the tiles read: only for positions whose gradient is zero, but
@@ -532,8 +567,14 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private int GradientChunks => (_gradientLength + GradientChunk - 1) / GradientChunk;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ComputeGradient(int begin, int end, int first, int images, ReadOnlySpan<float> sourceSpan, float[] secondArray, float[] sums)
+    private void ComputeGradient(int begin, int end, int first, int images, ReadOnlySpan<float> sourceSpan, ReadOnlySpan<float> grid, float[] secondArray, float[] sums)
     {
+        if (_gradientBanded)
+        {
+            ComputeGradientBanded(begin, end, first, images, sourceSpan, grid, sums);
+            return;
+        }
+
         int rows = _gradientRows, columns = _gradientColumns;
         int tileSize = GradientTileSize;
         int chunk = GradientChunk, chunks = GradientChunks;
@@ -571,10 +612,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 ref float g = ref Unsafe.Add(ref second, ((slot * _gradientLength) + p0) * _gradientRowStride);
                 for (int task = partBegin; task < partEnd; task++)
                 {
-                    int block = task - (part * _gradientBlocks);
-                    int tapBlock = block / _gradientChannelGroups;
-                    int cb0 = block % _gradientChannelGroups * _gradientChannelGroup;
-                    int cb1 = Math.Min(channelBlocks, cb0 + _gradientChannelGroup);
+                    (int tapBlock, int cb0, int cb1) = GradientBlock(task - (part * _gradientBlocks));
                     ref float taskSums = ref Unsafe.Add(ref sum0, task * tileSize);
                     if (_gradientWide)
                     {
@@ -616,6 +654,106 @@ public sealed class ConvolutionKernel : IPreparedGradient
     }
 
     /// <summary>
+    /// Block <paramref name="block"/> of the weight gradient's tasks (within a part): its tap block and its channel blocks
+    /// cb0 … cb1 − 1. Where the threads re-lay their own bands, numbered channel group first, so that a thread's run of
+    /// blocks shares channel groups (and re-lays fewer channels); else tap block first, as the shapes with several parts
+    /// were tuned, so that consecutive tiles read the same input rows.
+    /// </summary>
+    private (int TapBlock, int ChannelBlock0, int ChannelBlock1) GradientBlock(int block)
+    {
+        int tapBlock, group;
+        if (_gradientBanded)
+        {
+            group = block / _gradientTapBlocks;
+            tapBlock = block - (group * _gradientTapBlocks);
+        }
+        else
+        {
+            tapBlock = block / _gradientChannelGroups;
+            group = block - (tapBlock * _gradientChannelGroups);
+        }
+
+        int cb0 = group * _gradientChannelGroup;
+        return (tapBlock, cb0, Math.Min(_gradientChannelsPadded / _gradientColumns, cb0 + _gradientChannelGroup));
+    }
+
+    /// <summary>
+    /// <see cref="ComputeGradient"/> with one part: per image and band of <see cref="_gradientBandRows"/> grid rows, the
+    /// thread first re-lays the grid gradient of the channel blocks its tasks take into its own aligned buffer
+    /// (position-major, as the preparation pass would), then runs its tiles over the band. The same sums in the same
+    /// order as the pass over the whole group (a band only ends a tile's run where a chunk would), so the same results.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeGradientBanded(int begin, int end, int first, int images, ReadOnlySpan<float> sourceSpan, ReadOnlySpan<float> grid, float[] sums)
+    {
+        int rows = _gradientRows, columns = _gradientColumns;
+        int tileSize = GradientTileSize;
+        int cbLo = int.MaxValue, cbHi = 0;
+        for (int task = begin; task < end; task++)
+        {
+            (_, int cb0, int cb1) = GradientBlock(task);
+            cbLo = Math.Min(cbLo, cb0);
+            cbHi = Math.Max(cbHi, cb1);
+        }
+
+        if (cbLo >= cbHi)
+        {
+            return;
+        }
+
+        // The band's rows: this thread's channels, an odd number of cache lines apart on the 256-bit tiles as the shared
+        // layout's are (see _gradientRowStride).
+        int gc0 = cbLo * columns, width = (cbHi - cbLo) * columns;
+        int ld = width + (!_gradientWide && width >= 128 && width / 16 % 2 == 0 ? 16 : 0);
+        int bandRows = _gradientBandRows, bands = (_gridHeight + bandRows - 1) / bandRows;
+        float[] bandArray = Workspace.Aligned(bandRows * _gradientWidth * ld, out int bandStart);
+        ref float band = ref bandArray[bandStart];
+        ref float sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref float source = ref MemoryMarshal.GetReference(sourceSpan);
+        ref float gridBase = ref MemoryMarshal.GetReference(grid);
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gradientOffsets);
+        int plane = _gridHeight * _gridWidth;
+        int skip = _imageTransform.ColsQ - _gradientWidth, run = skip == 0 ? int.MaxValue : _gradientWidth;
+        for (int slot = 0; slot < images; slot++)
+        {
+            int n = first + slot, at = _gradientReadsImage ? n : slot;
+            for (int r0 = 0; r0 < _gridHeight; r0 += bandRows)
+            {
+                int height = Math.Min(bandRows, _gridHeight - r0), length = height * _gradientWidth;
+                for (int c0 = 0; c0 < width; c0 += TransposeChannels)
+                {
+                    int channels = Math.Min(TransposeChannels, width - c0);
+                    int valid = Math.Clamp(_gridChannels - (gc0 + c0), 0, channels);
+                    ref float planes = ref Unsafe.Add(ref gridBase, (((n * _gridChannels) + Math.Min(gc0 + c0, _gridChannels - 1)) * plane) + (r0 * _gridWidth));
+                    Transpose.PlanesToPositions(ref planes, height, _gridWidth, plane, channels, valid, ref Unsafe.Add(ref band, c0), height, _gradientWidth, ld);
+                }
+
+                bool accumulate = (n * bands) + (r0 / bandRows) > 0;
+                ref float x = ref Unsafe.Add(ref source, (at * _imageTransform.Image) + (r0 * _imageTransform.ColsQ));
+                for (int task = begin; task < end; task++)
+                {
+                    (int tapBlock, int cb0, int cb1) = GradientBlock(task);
+                    ref float taskSums = ref Unsafe.Add(ref sum0, task * tileSize);
+                    ref int taps = ref Unsafe.Add(ref offsets, tapBlock * rows);
+                    for (int cb = cb0; cb < cb1; cb++)
+                    {
+                        ref float g = ref Unsafe.Add(ref band, (cb - cbLo) * columns);
+                        ref float c = ref Unsafe.Add(ref taskSums, (cb - cb0) * rows * columns);
+                        if (_gradientWide)
+                        {
+                            MicroKernels.RowsTile(rows, ref x, ref taps, ref g, ld, length, ref c, columns, accumulate, run, run, skip);
+                        }
+                        else
+                        {
+                            MicroKernels.RowsTile256(rows, ref x, ref taps, ref g, ld, length, ref c, columns, accumulate);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// gW from the sums of tasks <paramref name="begin"/> … <paramref name="end"/> − 1 of part 0 (the other parts' sums of
     /// the same block added to them first, in part order).
     /// </summary>
@@ -638,9 +776,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 }
             }
 
-            int tapBlock = task / _gradientChannelGroups;
-            int cb0 = task % _gradientChannelGroups * _gradientChannelGroup;
-            int cb1 = Math.Min(channelBlocks, cb0 + _gradientChannelGroup);
+            (int tapBlock, int cb0, int cb1) = GradientBlock(task);
             int tap0 = tapBlock * rows, validRows = Math.Min(rows, _gradientTaps - tap0);
             for (int cb = cb0; cb < cb1; cb++)
             {
@@ -698,12 +834,13 @@ public sealed class ConvolutionKernel : IPreparedGradient
     {
         public ConvolutionKernel Kernel;
         public ReadOnlySpan<float> Source;
+        public ReadOnlySpan<float> Grid;
         public float[] Second;
         public float[] Sums;
         public int First;
         public int Images;
 
-        public void Execute(int begin, int end) => Kernel.ComputeGradient(begin, end, First, Images, Source, Second, Sums);
+        public void Execute(int begin, int end) => Kernel.ComputeGradient(begin, end, First, Images, Source, Grid, Second, Sums);
     }
 
     private ref struct GradientRelayJob : IParallelJob

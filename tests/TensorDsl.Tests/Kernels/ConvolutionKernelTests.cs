@@ -148,6 +148,55 @@ public class ConvolutionKernelTests
         }
     }
 
+    public static TheoryData<bool, int, int, int, int, int, int, int, int> BandedGradients()
+    {
+        // (wide, N, C, H, W, OC, kernel, stride, pad), all with enough tasks for one part: a 7×7 stride-2 window whose
+        // 61-row grid takes several bands (the last one shorter), a 1×1 window read from the image itself with a partial
+        // channel block, few taps over 256 channels (several channel groups: the threads take different channels, and of
+        // three threads one takes part of each of two groups), and odd sizes with padding.
+        TheoryData<bool, int, int, int, int, int, int, int, int> data = new();
+        foreach (bool wide in MicroKernels.Avx512 ? new[] { false, true } : new[] { false })
+        {
+            data.Add(wide, 1, 16, 121, 121, 64, 7, 2, 3);
+            data.Add(wide, 3, 256, 14, 14, 40, 1, 1, 0);
+            data.Add(wide, 2, 96, 10, 10, 256, 1, 1, 0);
+            data.Add(wide, 1, 40, 41, 23, 33, 5, 1, 2);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BandedGradients))]
+    public void Weight_gradients_re_laid_in_bands_per_thread_match_the_reference_for_any_thread_count(bool wide, int n, int c, int h, int w, int oc, int k, int s, int p)
+    {
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, k, k);
+        Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, k, s, p), NaiveOps.ConvOutSize(w, k, s, p));
+        var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, k, k, s, s, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide, winograd: false);
+        Assert.Equal(wide || System.Runtime.Intrinsics.X86.Fma.IsSupported, kernel.GradientTransposesPerThread);
+        double[] x = TestData.Random(xs.Length, 91), gy = TestData.Random(ys.Length, 92);
+        double[] expected = NaiveOps.Conv2dGradW(x, xs, gy, ys, k, k, s, s, p, p);
+        string name = xs + " k" + k + " s" + s + " p" + p + " oc" + oc + (wide ? " wide" : " 256-bit");
+        int saved = TensorThreads.Count;
+        try
+        {
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                TensorThreads.Count = threads;
+                float[] gw = Filled(ws.Length);
+                kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
+                TensorAssert.Close(expected, gw, RelTol, AbsTol * 10, name + " gw, " + threads + " threads", ws.Dims);
+                first ??= gw;
+                Assert.Equal(first, gw);
+            }
+        }
+        finally
+        {
+            TensorThreads.Count = saved;
+        }
+    }
+
     public static TheoryData<bool, int, int, int, int, int, int, int, int> TileFamilies()
     {
         // (wide, N, C, H, W, OC, kernel, stride, pad): channel counts that pick every tile height of both families
