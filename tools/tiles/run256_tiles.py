@@ -2,7 +2,7 @@
 # The 256-bit (AVX2 + FMA) run tiles: R consecutive output positions (stride-1 windows) × 16 output channels (two
 # Vector256, 2·R ≤ 12 accumulators), each position's input values broadcast from the image at the tap's offset plus the
 # position's column; the weights transposed, 16 output channels per tap, as the AVX-512 run tiles read them.
-from tile_emit import Writer, open_class, grid, tile_method, fma_step
+from tile_emit import Writer, open_class, run_dispatch, grid, tile_method, fma_step
 
 SIZES = [4, 5, 6]
 w = Writer()
@@ -26,14 +26,7 @@ w("        {")
 w('            throw new PlatformNotSupportedException("The 256-bit tiles need FMA.");')
 w("        }")
 w("")
-w("        switch (run)")
-w("        {")
-for R in reversed(SIZES):
-    label = "default" if R == SIZES[0] else f"case {R}"
-    w(f"            {label}: Run{R}x2Fma(ref x, ref offsets, ref w, k, ref c, ldc, accumulate); break;")
-w("        }")
-w("    }")
-w("")
+run_dispatch(w, SIZES, lambda R: f"Run{R}x2Fma")
 for n, R in enumerate(SIZES):
     if n:
         w("")

@@ -1,7 +1,7 @@
 # Writes src/TensorDsl/Kernels/MicroKernels.Runs512.cs: python3 tools/tiles/run_tiles.py > src/TensorDsl/Kernels/MicroKernels.Runs512.cs
 # The AVX-512 run tiles: R consecutive output positions (stride-1 windows) × 16 output channels (one vector), each
 # position's input values broadcast from the image at the tap's offset plus the position's column.
-from tile_emit import Writer, open_class, tile_method, require_avx512
+from tile_emit import Writer, open_class, run_dispatch, tile_method, require_avx512
 
 SIZES = [8, 10, 12, 14, 16]
 w = Writer()
@@ -21,14 +21,7 @@ w("    /// </summary>")
 w("    public static void RunTile(int run, ref float x, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)")
 w("    {")
 require_avx512(w)
-w("        switch (run)")
-w("        {")
-for R in reversed(SIZES):
-    label = "default" if R == SIZES[0] else f"case {R}"
-    w(f"            {label}: Run{R}x1Avx512(ref x, ref offsets, ref w, k, ref c, ldc, accumulate); break;")
-w("        }")
-w("    }")
-w("")
+run_dispatch(w, SIZES, lambda R: f"Run{R}x1Avx512")
 for n, R in enumerate(SIZES):
     if n:
         w("")

@@ -64,6 +64,19 @@ def require_avx512(w):
     w("")
 
 
+def run_dispatch(w, sizes, method):
+    """The body of a run-tile entry's switch: one case per size, largest first, the smallest as the default;
+    `method(R)` is the name of size R's tile method."""
+    w("        switch (run)")
+    w("        {")
+    for R in sorted(sizes, reverse=True):
+        label = "default" if R == min(sizes) else f"case {R}"
+        w(f"            {label}: {method(R)}(ref x, ref offsets, ref w, k, ref c, ldc, accumulate); break;")
+    w("        }")
+    w("    }")
+    w("")
+
+
 def tile_method(w, signature, declared, cells, step, setup=(), vector="Vector512", unroll=1):
     """One private tile method: its accumulators (loaded from c when it accumulates), the `setup` lines, the reduction
     loop over i < k whose body `step()` writes, and the accumulators stored back to c. With `unroll` > 1 the loop takes
