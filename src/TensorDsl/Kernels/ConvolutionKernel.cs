@@ -292,7 +292,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // them again; an odd number of lines uses every set. 256-bit tiles, from 128 channels (one thread, alternating
         // runs: pointwise_1x1's weight gradient 64 → 68 GFLOP/CPU-s, strided_3x3's 61 → 67; resnet_stem's 64 channels
         // lost 10 %); the AVX-512 layout is unchanged.
-        _gradientRowStride = _gradientChannelsPadded + (!wide && Fma.IsSupported && _gradientChannelsPadded >= 128 && _gradientChannelsPadded / 16 % 2 == 0 ? 16 : 0);
+        _gradientRowStride = GradientRowStrideFor(_gradientChannelsPadded, wide);
         _gradientTaps = taps;
         _gradientOffsets = new int[MicroKernels.RoundUp(taps, _gradientRows)];
         Array.Copy(offsets, _gradientOffsets, taps);
@@ -333,8 +333,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // threads), strided_3x3 6.2–6.9 → 5.8–6.9; 256-bit tiles: resnet_stem (two groups) 15.0–16.6 → 11.0–12.7.
         _gradientBanded = _gradientParts == 1 && (wide || Fma.IsSupported);
         int bandPositions = Math.Max(64, GradientChunkBytes / (_gradientRowStride * sizeof(float)));
-        int bandCount = Math.Max(1, (int)Math.Round((double)gridHeight / Math.Max(1, (int)Math.Round((double)bandPositions / _gradientWidth))));
-        _gradientBandRows = (gridHeight + bandCount - 1) / bandCount;
+        _gradientBandRows = EvenPiece(gridHeight, Math.Max(1, (int)Math.Round((double)bandPositions / _gradientWidth)));
         int maxOffset = 0;
         foreach (int offset in offsets)
         {
@@ -361,6 +360,20 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
     /// <summary>Weight-gradient tasks from which the banded gradient takes one part (see the constructor).</summary>
     private const int MinimumBandedTasks = 16;
+
+    /// <summary>
+    /// Floats between the transposed grid gradient's positions for rows of <paramref name="channels"/> channels: one cache
+    /// line more where the 256-bit tiles would find them an even number of lines apart (see the constructor).
+    /// </summary>
+    private static int GradientRowStrideFor(int channels, bool wide)
+        => channels + (!wide && Fma.IsSupported && channels >= 128 && channels / 16 % 2 == 0 ? 16 : 0);
+
+    /// <summary>The size of the even pieces, about <paramref name="target"/> each (the nearest count of them), that cover <paramref name="total"/>.</summary>
+    private static int EvenPiece(int total, int target)
+    {
+        int pieces = Math.Max(1, (int)Math.Round((double)total / target));
+        return (total + pieces - 1) / pieces;
+    }
 
     /// <summary>The range q0..q1 of phase positions q whose output row s·q + phase − pad lies in [0, size).</summary>
     private static (int First, int Last) PhaseRange(int phase, int pad, int stride, int size)
@@ -473,9 +486,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         {
             int images = Math.Min(group, _batch - n0);
             var prepare = new GradientPrepareJob<ConvolutionKernel> { Plan = this, Image = image, Grid = grid, Source = source!, Second = second, First = n0, Images = images };
-            if (PrepareTasks(images) > 0)
+            int prepareTasks = PrepareTasks(images);
+            if (prepareTasks > 0)
             {
-                TensorThreads.Run(PrepareTasks(images), ref prepare);
+                TensorThreads.Run(prepareTasks, ref prepare);
             }
 
             // The transform would copy the image unchanged: the tiles read the image itself; only the grid is re-laid.
@@ -545,14 +559,24 @@ public sealed class ConvolutionKernel : IPreparedGradient
             return;
         }
 
-        // second[slot, p, gc] = grid[n, gc, oh, ow] at p = oh·(gradient width) + ow; zero for ow ≥ grid width and gc ≥ grid channels.
-        int slot = task / blocks, n = first + slot, gc0 = task % blocks * TransposeChannels;
-        int plane = _gridHeight * _gridWidth;
-        int width = Math.Min(TransposeChannels, _gradientChannelsPadded - gc0);
-        int valid = Math.Clamp(_gridChannels - gc0, 0, width);
+        int slot = task / blocks, gc0 = task % blocks * TransposeChannels;
         ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(second), (slot * _gradientLength * _gradientRowStride) + gc0);
-        ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), ((n * _gridChannels) + gc0) * plane);
-        Transpose.PlanesToPositions(ref planes, _gridHeight, _gridWidth, width, valid, ref target, _gridHeight, _gradientWidth, _gradientRowStride);
+        TransposeGrid(grid, first + slot, gc0, Math.Min(TransposeChannels, _gradientChannelsPadded - gc0), 0, _gridHeight, ref target, _gradientRowStride);
+    }
+
+    /// <summary>
+    /// Grid rows r0 … r0 + height − 1 of image n's channels gc0 … gc0 + channels − 1 (at most 16) re-laid position-major:
+    /// <c>target[p·ld + j] = grid[n, gc0 + j, r0 + oh, ow]</c> at p = oh·(gradient width) + ow; zero for ow ≥ grid width
+    /// and for channels past the grid's.
+    /// </summary>
+    private void TransposeGrid(ReadOnlySpan<float> grid, int n, int gc0, int channels, int r0, int height, ref float target, int ld)
+    {
+        int plane = _gridHeight * _gridWidth;
+        int valid = Math.Clamp(_gridChannels - gc0, 0, channels);
+
+        // Channels past the grid's are not read (valid); the reference stays inside the grid.
+        ref float planes = ref Unsafe.Add(ref MemoryMarshal.GetReference(grid), (((n * _gridChannels) + Math.Min(gc0, _gridChannels - 1)) * plane) + (r0 * _gridWidth));
+        Transpose.PlanesToPositions(ref planes, height, _gridWidth, plane, channels, valid, ref target, height, _gradientWidth, ld);
     }
 
     /// <summary>
@@ -564,9 +588,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     {
         get
         {
-            int target = Math.Max(64, GradientChunkBytes / (_gradientRowStride * sizeof(float)));
-            int pieces = Math.Max(1, (int)Math.Round((double)_gradientLength / target));
-            return (_gradientLength + pieces - 1) / pieces;
+            return EvenPiece(_gradientLength, Math.Max(64, GradientChunkBytes / (_gradientRowStride * sizeof(float))));
         }
     }
 
@@ -708,18 +730,15 @@ public sealed class ConvolutionKernel : IPreparedGradient
             return;
         }
 
-        // The band's rows: this thread's channels, an odd number of cache lines apart on the 256-bit tiles as the shared
-        // layout's are (see _gradientRowStride).
+        // The band's rows: this thread's channels, spaced as the shared layout's are.
         int gc0 = cbLo * columns, width = (cbHi - cbLo) * columns;
-        int ld = width + (!_gradientWide && width >= 128 && width / 16 % 2 == 0 ? 16 : 0);
+        int ld = GradientRowStrideFor(width, _gradientWide);
         int bandRows = _gradientBandRows, bands = (_gridHeight + bandRows - 1) / bandRows;
         float[] bandArray = Workspace.Aligned(bandRows * _gradientWidth * ld, out int bandStart);
         ref float band = ref bandArray[bandStart];
         ref float sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
         ref float source = ref MemoryMarshal.GetReference(sourceSpan);
-        ref float gridBase = ref MemoryMarshal.GetReference(grid);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gradientOffsets);
-        int plane = _gridHeight * _gridWidth;
         int skip = _imageTransform.ColsQ - _gradientWidth, run = skip == 0 ? int.MaxValue : _gradientWidth;
         for (int slot = 0; slot < images; slot++)
         {
@@ -729,10 +748,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 int height = Math.Min(bandRows, _gridHeight - r0), length = height * _gradientWidth;
                 for (int c0 = 0; c0 < width; c0 += TransposeChannels)
                 {
-                    int channels = Math.Min(TransposeChannels, width - c0);
-                    int valid = Math.Clamp(_gridChannels - (gc0 + c0), 0, channels);
-                    ref float planes = ref Unsafe.Add(ref gridBase, (((n * _gridChannels) + Math.Min(gc0 + c0, _gridChannels - 1)) * plane) + (r0 * _gridWidth));
-                    Transpose.PlanesToPositions(ref planes, height, _gridWidth, plane, channels, valid, ref Unsafe.Add(ref band, c0), height, _gradientWidth, ld);
+                    TransposeGrid(grid, n, gc0 + c0, Math.Min(TransposeChannels, width - c0), r0, height, ref Unsafe.Add(ref band, c0), ld);
                 }
 
                 bool accumulate = (n * bands) + (r0 / bandRows) > 0;

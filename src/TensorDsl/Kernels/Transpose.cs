@@ -51,7 +51,6 @@ internal static class Transpose
     public static void PlanesToPositions(ref float from, int height, int width, int channelStride, int channels, int valid, ref float to, int targetHeight, int targetWidth, int ldTo)
     {
         int plane = height * width, q = 0;
-        int stride = channelStride;
         if (channels == 16 && Avx512F.IsSupported)
         {
             Span<float> block = stackalloc float[16 * 16];
@@ -60,16 +59,16 @@ internal static class Transpose
             {
                 if (q + PrefetchDistance < plane)
                 {
-                    Ahead(ref Unsafe.Add(ref from, q + PrefetchDistance), stride, valid);
+                    Ahead(ref Unsafe.Add(ref from, q + PrefetchDistance), channelStride, valid);
                 }
 
                 if (targetWidth == width || (q / width) == ((q + 15) / width))
                 {
-                    Block16(ref Unsafe.Add(ref from, q), stride, valid, ref Unsafe.Add(ref to, Cell(q) * ldTo), ldTo);
+                    Block16(ref Unsafe.Add(ref from, q), channelStride, valid, ref Unsafe.Add(ref to, Cell(q) * ldTo), ldTo);
                     continue;
                 }
 
-                Block16(ref Unsafe.Add(ref from, q), stride, valid, ref scratch, 16);
+                Block16(ref Unsafe.Add(ref from, q), channelStride, valid, ref scratch, 16);
                 for (int i = 0; i < 16; i++)
                 {
                     Vector512.LoadUnsafe(ref scratch, (nuint)(i * 16)).StoreUnsafe(ref Unsafe.Add(ref to, Cell(q + i) * ldTo));
@@ -84,14 +83,14 @@ internal static class Transpose
             {
                 if (q + PrefetchDistance < plane)
                 {
-                    Ahead(ref Unsafe.Add(ref from, q + PrefetchDistance), stride, valid);
+                    Ahead(ref Unsafe.Add(ref from, q + PrefetchDistance), channelStride, valid);
                 }
 
                 bool consecutive = targetWidth == width || (q / width) == ((q + 7) / width);
                 int cell0 = Cell(q);
                 for (int half = 0; half < 16; half += 8)
                 {
-                    Block8(ref Unsafe.Add(ref from, (half * stride) + q), stride, valid - half, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3, out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7);
+                    Block8(ref Unsafe.Add(ref from, (half * channelStride) + q), channelStride, valid - half, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3, out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7);
                     p0.StoreUnsafe(ref Unsafe.Add(ref to, (cell0 * ldTo) + half));
                     p1.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 1 : Cell(q + 1)) * ldTo) + half));
                     p2.StoreUnsafe(ref Unsafe.Add(ref to, ((consecutive ? cell0 + 2 : Cell(q + 2)) * ldTo) + half));
@@ -109,7 +108,7 @@ internal static class Transpose
             ref float cell = ref Unsafe.Add(ref to, Cell(q) * ldTo);
             for (int c = 0; c < channels; c++)
             {
-                Unsafe.Add(ref cell, c) = c < valid ? Unsafe.Add(ref from, (c * stride) + q) : 0f;
+                Unsafe.Add(ref cell, c) = c < valid ? Unsafe.Add(ref from, (c * channelStride) + q) : 0f;
             }
         }
 
