@@ -8,25 +8,30 @@ using TensorDsl.Threading;
 namespace TensorDsl.Kernels;
 
 /// <summary>
-/// A strided correlation on the AVX-512 broadcast tiles (<see cref="MicroKernels.PositionsTile"/>): 6 output positions ×
-/// 64 output channels per tile, each position's input values broadcast straight from a zero-padded copy of the input
-/// rows it reads, the weights transposed so that a tap's 64 output channels are 4 vectors. Nothing is packed per
-/// position (the im2col packing took 9–25 % of a strided forward on the stacked direct GEMM), and a stride only changes
-/// the positions' bases. One task per image and chunk of its positions: it pads the input rows the chunk reads, sums
-/// each block of 64 output channels over the taps (weights a reduction block at a time, in L1) into position-major
-/// scratch, and transposes that into the NCHW output with the bias (by streaming stores where the output outgrows two
-/// cores' L2, <see cref="StreamedStores.MinimumBytes"/>). Each output element is one FMA chain over the taps
-/// in (c, kh, kw) order with the bias added last: bit-identical to the GEMM tiles.
+/// A strided correlation on the broadcast tiles: with AVX-512 <see cref="MicroKernels.PositionsTile"/>, 6 output
+/// positions × 64 output channels per tile (4 vectors); else <see cref="MicroKernels.PositionsTile256"/>, 6 × 16 (2
+/// Vector256). Each position's input values are broadcast straight from a zero-padded copy of the input rows it reads,
+/// the weights transposed so that a tap's output channels are the tile's vectors. Nothing is packed per position (the
+/// im2col packing took 9–25 % of a strided forward on the stacked direct GEMM, and 14 % on the 256-bit GEMM tiles, which
+/// also compute rows as wide as the transformed input's), and a stride only changes the positions' bases. One task per
+/// image and chunk of its positions: it pads the input rows the chunk reads, sums each block of output channels over
+/// the taps (weights a reduction block at a time, in L1) into position-major scratch, and transposes that into the NCHW
+/// output with the bias (on AVX-512 by streaming stores where the output outgrows two cores' L2,
+/// <see cref="StreamedStores.MinimumBytes"/>). Each output element is one FMA chain over the taps in (c, kh, kw) order
+/// with the bias added last: bit-identical to the GEMM tiles.
 /// </summary>
 internal sealed class BroadcastGemmPlan : IWeightPanels
 {
-    /// <summary>Output channels per tile: 4 vectors.</summary>
-    private const int BlockChannels = 64;
+    /// <summary>Output channels per AVX-512 tile: 4 vectors.</summary>
+    private const int WideBlockChannels = 64;
+
+    /// <summary>Output channels per 256-bit tile: 2 vectors.</summary>
+    private const int NarrowBlockChannels = 16;
 
     /// <summary>Output positions per tile.</summary>
     private const int GroupPositions = 6;
 
-    /// <summary>Taps per reduction block: 128 × 64 weights, 32 KiB, stay in L1 while the chunk's tiles read them.</summary>
+    /// <summary>Taps per reduction block: 128 × 64 weights, 32 KiB (or 128 × 16, 8 KiB), stay in L1 while the chunk's tiles read them.</summary>
     private const int BlockTaps = 128;
 
     /// <summary>Floats of position-major sums one chunk may take: a quarter of a 1 MiB L2.</summary>
@@ -36,13 +41,16 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
     private readonly int _outputChannels, _outputHeight, _outputWidth, _plane, _taps;
     private readonly int _paddedHeight, _paddedWidth, _paddedPlane;
     private readonly int _chunk, _chunks, _tasks, _blocks;
+    private readonly int _blockChannels;
     private readonly int[] _offsets, _weightIndex;
-    private readonly bool _streamed;
+    private readonly bool _wide, _streamed;
 
     private BroadcastGemmPlan(
         int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
-        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex, long streamedBytes)
+        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex, bool wide, long streamedBytes)
     {
+        _wide = wide;
+        _blockChannels = wide ? WideBlockChannels : NarrowBlockChannels;
         _weightIndex = weightIndex;
         _channels = channels;
         _height = height;
@@ -58,7 +66,7 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         _outputWidth = outputWidth;
         _plane = outputHeight * outputWidth;
         _taps = channels * kernelHeight * kernelWidth;
-        _blocks = outputChannels / BlockChannels;
+        _blocks = outputChannels / _blockChannels;
 
         // The padded rows and columns every window reads (the last window may end before the padding does).
         _paddedHeight = Math.Max(height + (2 * padHeight), ((outputHeight - 1) * strideHeight) + kernelHeight);
@@ -71,27 +79,29 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         _chunk = _plane <= most ? _plane : most;
         _chunks = (_plane + _chunk - 1) / _chunk;
         _tasks = batch * _chunks;
-        _streamed = (long)batch * outputChannels * _plane * sizeof(float) >= streamedBytes;
+        _streamed = wide && (long)batch * outputChannels * _plane * sizeof(float) >= streamedBytes;
     }
 
     /// <summary>
     /// Plans the correlation of an N×C×H×W input with a window (stride, padding, kernel) into N×OC×OH×OW, the weights
-    /// OC×C×KH×KW (<c>weightIndex</c>: each tap's weight within a filter, as for <see cref="DirectGemmPlan"/>); null where it
-    /// does not apply: it needs AVX-512, output channels in whole blocks of 64, a stride (stride-1 windows have their own
-    /// plans), and at least <see cref="MinimumTaps"/> taps to amortize the transposed stores of the output (resnet_stem
-    /// has 147: 13–15 % more GFLOP per CPU-second than the stacked direct GEMM on two threads; fewer taps are not measured).
+    /// OC×C×KH×KW (<c>weightIndex</c>: each tap's weight within a filter, as for <see cref="DirectGemmPlan"/>), on the
+    /// AVX-512 tiles where <paramref name="wide"/>, else on the 256-bit ones; null where it does not apply: it needs AVX-512
+    /// (or FMA), output channels in whole blocks of 64 (or 16), a stride (stride-1 windows have their own plans), and at
+    /// least <see cref="MinimumTaps"/> taps to amortize the transposed stores of the output (resnet_stem has 147: 13–15 %
+    /// more GFLOP per CPU-second than the stacked direct GEMM on two threads; fewer taps are not measured).
     /// </summary>
     public static BroadcastGemmPlan? TryCreate(
         int batch, int channels, int height, int width, int strideHeight, int strideWidth, int padHeight, int padWidth, int kernelHeight, int kernelWidth,
-        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex, long streamedBytes = StreamedStores.MinimumBytes)
+        int outputChannels, int outputHeight, int outputWidth, int[] weightIndex, bool wide, long streamedBytes = StreamedStores.MinimumBytes)
     {
-        if (!MicroKernels.Avx512 || outputChannels % BlockChannels != 0 || (strideHeight == 1 && strideWidth == 1) || outputHeight * outputWidth < GroupPositions
-            || channels * kernelHeight * kernelWidth < MinimumTaps)
+        if (!(wide ? MicroKernels.Avx512 : Fma.IsSupported) || outputChannels % (wide ? WideBlockChannels : NarrowBlockChannels) != 0
+            || (strideHeight == 1 && strideWidth == 1) || outputHeight * outputWidth < GroupPositions || channels * kernelHeight * kernelWidth < MinimumTaps)
         {
             return null;
         }
 
-        return new BroadcastGemmPlan(batch, channels, height, width, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, outputChannels, outputHeight, outputWidth, weightIndex, streamedBytes);
+        return new BroadcastGemmPlan(
+            batch, channels, height, width, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, outputChannels, outputHeight, outputWidth, weightIndex, wide, streamedBytes);
     }
 
     /// <summary>Each tap's (c, kh, kw order) offset from its window's first element in images of planes <paramref name="plane"/> floats apart, rows <paramref name="width"/>.</summary>
@@ -112,7 +122,7 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         return offsets;
     }
 
-    /// <summary>Whether the output goes to memory by streaming stores (it has at least the plan's threshold, <see cref="StreamedStores.MinimumBytes"/> by default).</summary>
+    /// <summary>Whether the output goes to memory by streaming stores (AVX-512 tiles, and at least the plan's threshold, <see cref="StreamedStores.MinimumBytes"/> by default).</summary>
     public bool Streamed => _streamed;
 
     /// <summary>Taps (C·KH·KW) the plan needs at least (see <see cref="TryCreate"/>).</summary>
@@ -120,23 +130,24 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
 
     public void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
     {
-        float[] packed = Workspace.Packed(_blocks * _taps * BlockChannels);
+        float[] packed = Workspace.Packed(_blocks * _taps * _blockChannels);
         var prepare = new WeightPanelJob<BroadcastGemmPlan> { Plan = this, Weight = weight, Packed = packed };
         TensorThreads.Run(_blocks, ref prepare);
         var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
         TensorThreads.Run(_tasks, ref job);
     }
 
-    /// <summary>Block <paramref name="block"/>'s weights transposed (the GEMM plan's panels, 64 rows): packed[(block·taps + t)·64 + j] = W[64·block + j, t].</summary>
+    /// <summary>Block <paramref name="block"/>'s weights transposed (the GEMM plan's panels, B = 64 or 16 rows): packed[(block·taps + t)·B + j] = W[B·block + j, t].</summary>
     public void PackPanel(int block, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
-        => GemmPlan.PackWeights(packed.AsSpan(block * _taps * BlockChannels, _taps * BlockChannels), weight, block * BlockChannels, BlockChannels, _outputChannels, _taps, _weightIndex);
+        => GemmPlan.PackWeights(packed.AsSpan(block * _taps * _blockChannels, _taps * _blockChannels), weight, block * _blockChannels, _blockChannels, _outputChannels, _taps, _weightIndex);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
     {
         int groupsMost = (_chunk + GroupPositions - 1) / GroupPositions;
         float[] paddedArray = Workspace.Source((_channels * _paddedPlane) + 16);
-        float[] sumsArray = Workspace.Tile(_blocks * groupsMost * GroupPositions * BlockChannels);
+        int blockChannels = _blockChannels;
+        float[] sumsArray = Workspace.Tile(_blocks * groupsMost * GroupPositions * blockChannels);
         ref float padded = ref MemoryMarshal.GetArrayDataReference(paddedArray);
         ref float sums = ref MemoryMarshal.GetArrayDataReference(sumsArray);
         ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
@@ -169,16 +180,25 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
 
             for (int block = 0; block < _blocks; block++)
             {
-                ref float blockSums = ref Unsafe.Add(ref sums, block * groups * GroupPositions * BlockChannels);
+                ref float blockSums = ref Unsafe.Add(ref sums, block * groups * GroupPositions * blockChannels);
                 for (int k0 = 0; k0 < _taps; k0 += BlockTaps)
                 {
                     int kb = Math.Min(BlockTaps, _taps - k0);
-                    ref float w = ref Unsafe.Add(ref packed, ((block * _taps) + k0) * BlockChannels);
+                    ref float w = ref Unsafe.Add(ref packed, ((block * _taps) + k0) * blockChannels);
                     for (int g = 0, i = 0; g < groups; g++, i += GroupPositions)
                     {
-                        MicroKernels.PositionsTile(
-                            ref padded, bases[i], bases[i + 1], bases[i + 2], bases[i + 3], bases[i + 4], bases[i + 5], ref Unsafe.Add(ref offsets, k0),
-                            ref w, kb, ref Unsafe.Add(ref blockSums, i * BlockChannels), BlockChannels, k0 > 0);
+                        if (_wide)
+                        {
+                            MicroKernels.PositionsTile(
+                                ref padded, bases[i], bases[i + 1], bases[i + 2], bases[i + 3], bases[i + 4], bases[i + 5], ref Unsafe.Add(ref offsets, k0),
+                                ref w, kb, ref Unsafe.Add(ref blockSums, i * blockChannels), blockChannels, k0 > 0);
+                        }
+                        else
+                        {
+                            MicroKernels.PositionsTile256(
+                                ref padded, bases[i], bases[i + 1], bases[i + 2], bases[i + 3], bases[i + 4], bases[i + 5], ref Unsafe.Add(ref offsets, k0),
+                                ref w, kb, ref Unsafe.Add(ref blockSums, i * blockChannels), blockChannels, k0 > 0);
+                        }
                     }
                 }
 
@@ -214,19 +234,23 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         }
     }
 
-    /// <summary>The chunk's position-major sums of one block of 64 output channels, plus the bias, into the NCHW output.</summary>
+    /// <summary>The chunk's position-major sums of one block of output channels, plus the bias, into the NCHW output.</summary>
     private unsafe void Store(ref float blockSums, int count, int n, int p0, int block, ReadOnlySpan<float> bias, Span<float> output)
     {
         fixed (float* target = output)
         {
-            float* to = target + ((((long)n * _outputChannels) + (block * BlockChannels)) * _plane) + p0;
+            float* to = target + ((((long)n * _outputChannels) + (block * _blockChannels)) * _plane) + p0;
             if (_streamed)
             {
-                Transpose.PositionsToPlanesStreaming(ref blockSums, BlockChannels, BlockChannels, count, bias, block * BlockChannels, to, _plane);
+                Transpose.PositionsToPlanesStreaming(ref blockSums, _blockChannels, _blockChannels, count, bias, block * _blockChannels, to, _plane);
+            }
+            else if (_wide)
+            {
+                Transpose.PositionsToPlanes(ref blockSums, _blockChannels, _blockChannels, count, bias, block * _blockChannels, to, _plane);
             }
             else
             {
-                Transpose.PositionsToPlanes(ref blockSums, BlockChannels, BlockChannels, count, bias, block * BlockChannels, to, _plane);
+                Transpose.PositionsToPlanes256(ref blockSums, _blockChannels, _blockChannels, count, bias, block * _blockChannels, to, _plane);
             }
         }
     }

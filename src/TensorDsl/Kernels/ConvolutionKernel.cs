@@ -114,12 +114,16 @@ public sealed class ConvolutionKernel : IPreparedGradient
     {
     }
 
-    /// <summary>Plans the kernels with the AVX-512 tiles (<paramref name="wide"/>, which needs AVX-512F) or the 256-bit ones.</summary>
+    /// <summary>
+    /// Plans the kernels with the AVX-512 tiles (<paramref name="wide"/>, which needs AVX-512F) or the 256-bit ones; without
+    /// <paramref name="winograd"/> or <paramref name="broadcast"/> the plans that would take Winograd or the 256-bit
+    /// broadcast tiles take the GEMM tiles instead (the tests compare them).
+    /// </summary>
     internal ConvolutionKernel(
         int batch, int imageChannels, int imageHeight, int imageWidth,
         int gridChannels, int gridHeight, int gridWidth,
         int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth,
-        ConvolutionTiling tiling, bool wide, bool winograd = true)
+        ConvolutionTiling tiling, bool wide, bool winograd = true, bool broadcast = true)
     {
         _batch = batch;
         _imageChannels = imageChannels;
@@ -236,9 +240,16 @@ public sealed class ConvolutionKernel : IPreparedGradient
             // Output channels in blocks of 64: the broadcast tiles, nothing packed per position (BroadcastGemmPlan); else
             // the stacked direct GEMM.
             _broadcastCorrelate = BroadcastGemmPlan.TryCreate(
-                batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex);
+                batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, wide: true);
             _directCorrelate = _broadcastCorrelate is not null ? null : DirectGemmPlan.TryCreate(
                 batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, imageChannels * _kernelArea);
+        }
+        else if (broadcast && (strideHeight > 1 || strideWidth > 1))
+        {
+            // Output channels in blocks of 16: the 256-bit broadcast tiles, only output positions and nothing packed per
+            // position; else the GEMM plan, whose rows are as wide as the transformed input's.
+            _broadcastCorrelate = BroadcastGemmPlan.TryCreate(
+                batch, imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, wide: false);
         }
 
         // Strided transposed correlations on AVX-512 (stride 2 along the rows): GEMM of the transposed weights with the

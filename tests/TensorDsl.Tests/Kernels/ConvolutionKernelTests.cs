@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.Intrinsics.X86;
 using TensorDsl.Kernels;
 using TensorDsl.Tests.Reference;
 using TensorDsl.Threading;
@@ -476,29 +477,35 @@ public class ConvolutionKernelTests
     [InlineData(2, 20, 11, 17, 64, 3, 5, 1, 2, 0, 2, true)]
     [InlineData(2, 30, 9, 9, 64, 3, 3, 2, 2, 2, 2, false)]
     [InlineData(2, 3, 70, 70, 64, 7, 7, 2, 2, 3, 3, true)]
-    public void Broadcast_tiles_match_the_reference_and_the_256_bit_tiles(int n, int c, int h, int w, int oc, int kh, int kw, int sh, int sw, int ph, int pw, bool biased)
+    [InlineData(2, 17, 13, 12, 48, 3, 3, 2, 2, 1, 1, true)]
+    [InlineData(1, 6, 20, 23, 16, 5, 5, 2, 3, 2, 1, false)]
+    public void Broadcast_tiles_match_the_reference_and_the_GEMM_tiles(int n, int c, int h, int w, int oc, int kh, int kw, int sh, int sw, int ph, int pw, bool biased)
     {
-        // On AVX-512, strided correlations with output channels in blocks of 64 and at least 128 taps run on the broadcast
-        // tiles: a plane in one chunk and in two (68×68 → 34×34 positions, the second chunk partial; a resnet_stem-like
-        // 7×7 window over 3 channels), 128 channels (two blocks), stride 3 with a 5×5 window, a stride along the rows
-        // only, padding as wide as the window's reach, no bias. Each element is the same FMA chain as the 256-bit tiles'
-        // (bit-identical).
+        // Strided correlations with at least 128 taps and output channels in blocks of 64 (AVX-512) or 16 (256-bit tiles)
+        // run on the broadcast tiles: a plane in one chunk and in two (68×68 → 34×34 positions, the second chunk partial;
+        // a resnet_stem-like 7×7 window over 3 channels), 128 channels (two AVX-512 blocks), stride 3 with a 5×5 window, a
+        // stride along the rows only, padding as wide as the window's reach, no bias; 48 and 16 output channels (256-bit
+        // blocks only; the AVX-512 plan leaves them to the stacked direct GEMM), strides differing by axis. Each element
+        // is the same FMA chain as the 256-bit GEMM tiles' (bit-identical).
         Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
         Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, sw, pw));
         double[] x = TestData.Random(xs.Length, 71), wt = TestData.Random(ws.Length, 72), b = TestData.Random(oc, 73);
-        float[] Run(bool wide)
+        float[] Run(bool wide, bool broadcast)
         {
-            var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, kh, kw, sh, sw, ph, pw, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
-            Assert.Equal(wide && MicroKernels.Avx512, kernel.CorrelatesByBroadcast);
+            var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, kh, kw, sh, sw, ph, pw, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide, broadcast: broadcast);
+            bool expected = broadcast && (wide ? oc % 64 == 0 : Fma.IsSupported);
+            Assert.Equal(expected, kernel.CorrelatesByBroadcast);
             float[] y = Filled(ys.Length);
             kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), biased ? TestData.ToSingle(b) : ReadOnlySpan<float>.Empty, y);
             return y;
         }
 
-        float[] narrow = Run(false), wide = MicroKernels.Avx512 ? Run(true) : narrow;
+        float[] gemm = Run(false, broadcast: false), narrow = Run(false, broadcast: true), wide = MicroKernels.Avx512 ? Run(true, broadcast: true) : narrow;
         string name = xs + " k" + kh + "×" + kw + " s" + sh + "×" + sw + " p" + ph + "×" + pw + " oc" + oc;
+        TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, biased ? b : null, sh, sw, ph, pw), narrow, RelTol, AbsTol, name + " y (256-bit)", ys.Dims);
         TensorAssert.Close(NaiveOps.Conv2d(x, xs, wt, ws, biased ? b : null, sh, sw, ph, pw), wide, RelTol, AbsTol, name + " y", ys.Dims);
-        Assert.Equal(narrow, wide);
+        Assert.Equal(gemm, narrow);
+        Assert.Equal(gemm, wide);
     }
 
     [Theory]
@@ -527,7 +534,7 @@ public class ConvolutionKernelTests
 
         float[] Run(long streamedBytes)
         {
-            BroadcastGemmPlan plan = BroadcastGemmPlan.TryCreate(n, c, h, w, sh, sw, ph, pw, kh, kw, oc, ys.H, ys.W, weightIndex, streamedBytes)!;
+            BroadcastGemmPlan plan = BroadcastGemmPlan.TryCreate(n, c, h, w, sh, sw, ph, pw, kh, kw, oc, ys.H, ys.W, weightIndex, wide: true, streamedBytes)!;
             Assert.Equal(streamedBytes == 0, plan.Streamed);
             float[] y = Filled(ys.Length);
             plan.Run(TestData.ToSingle(x), TestData.ToSingle(wt), biased ? TestData.ToSingle(b) : ReadOnlySpan<float>.Empty, y);
