@@ -1,6 +1,7 @@
 # Writes src/TensorDsl/Kernels/MicroKernels.Positions256.cs: python3 tools/tiles/positions256_tiles.py > src/TensorDsl/Kernels/MicroKernels.Positions256.cs
 # The 256-bit (AVX2 + FMA) broadcast tile: 6 output positions × 16 output channels (2 vectors), each position's input
-# values broadcast straight from the (padded) image at its own base plus the tap's offset; weights transposed, 16 per tap.
+# values broadcast straight from the (padded) image at its own base plus the tap's offset; weights transposed, 16 per tap;
+# the sums either evenly spaced (ldc) or each at its own place.
 from tile_emit import Writer, open_class, grid, tile_method
 
 R, V = 6, 2
@@ -42,6 +43,31 @@ def step():
 tile_method(
     w, f"Positions{R}x{V}Fma(ref float x, int b0, int b1, int b2, int b3, int b4, int b5, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)",
     declared, cells, step, vector="Vector256", setup=[
+        "        ref float x0 = ref Unsafe.Add(ref x, b0), x1 = ref Unsafe.Add(ref x, b1), x2 = ref Unsafe.Add(ref x, b2);",
+        "        ref float x3 = ref Unsafe.Add(ref x, b3), x4 = ref Unsafe.Add(ref x, b4), x5 = ref Unsafe.Add(ref x, b5);",
+    ])
+
+# The same tile with each position's sums at its own place in c (t0 … t5), for positions that are not evenly spaced
+# there: the stride phases of a transposed correlation, whose sums are laid out by image position.
+w("")
+w("    /// <summary>")
+w("    /// <c>c[t_r + j] (+)= Σ over i &lt; k of x[b_r + offsets[i]] · w[i·16 + j]</c> for the 6 positions r (bases b0 … b5, sums")
+w("    /// at t0 … t5) and the 16 output channels j; a position given twice (same base, same target) gets the same sums. Needs FMA.")
+w("    /// </summary>")
+w("    public static void ScatteredPositionsTile256(ref float x, int b0, int b1, int b2, int b3, int b4, int b5, ref int offsets, ref float w, int k, ref float c, int t0, int t1, int t2, int t3, int t4, int t5, bool accumulate)")
+w("    {")
+w("        if (!Fma.IsSupported)")
+w("        {")
+w('            throw new PlatformNotSupportedException("The 256-bit tiles need FMA.");')
+w("        }")
+w("")
+w("        ScatteredPositions6x2Fma(ref x, b0, b1, b2, b3, b4, b5, ref offsets, ref w, k, ref c, t0, t1, t2, t3, t4, t5, accumulate);")
+w("    }")
+w("")
+scattered = [(f"c{r}_{v}", f"(nuint)(t{r} + {8 * v})") for r in range(R) for v in range(V)]
+tile_method(
+    w, f"ScatteredPositions{R}x{V}Fma(ref float x, int b0, int b1, int b2, int b3, int b4, int b5, ref int offsets, ref float w, int k, ref float c, int t0, int t1, int t2, int t3, int t4, int t5, bool accumulate)",
+    declared, scattered, step, vector="Vector256", setup=[
         "        ref float x0 = ref Unsafe.Add(ref x, b0), x1 = ref Unsafe.Add(ref x, b1), x2 = ref Unsafe.Add(ref x, b2);",
         "        ref float x3 = ref Unsafe.Add(ref x, b3), x4 = ref Unsafe.Add(ref x, b4), x5 = ref Unsafe.Add(ref x, b5);",
     ])

@@ -54,6 +54,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly DirectGemmPlan? _directCorrelate, _directScatter;
     private readonly Col2ImGemmPlan? _col2ImScatter;
     private readonly BroadcastGemmPlan? _broadcastCorrelate;
+    private readonly BroadcastScatterPlan? _broadcastScatter;
     private readonly RowBroadcastPlan? _rowCorrelate;
     private readonly PointwiseGemmPlan? _pointwiseCorrelate, _pointwiseScatter;
     private readonly WinogradGradient? _winogradGradient;
@@ -258,6 +259,14 @@ public sealed class ConvolutionKernel : IPreparedGradient
         {
             _col2ImScatter = Col2ImGemmPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth);
         }
+        else if (!wide && broadcast && (strideHeight > 1 || strideWidth > 1))
+        {
+            // With the 256-bit tiles, image channels in blocks of 16: the stride phases on the broadcast tiles, each
+            // position's sums at its own place (BroadcastScatterPlan), rather than the GEMM's wide rows copied out a
+            // stride apart.
+            _broadcastScatter = BroadcastScatterPlan.TryCreate(
+                batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth);
+        }
 
         // 16 output channels, stride 1, no padding: the run tiles (RowBroadcastPlan), only output positions.
         if (_directCorrelate is null && _broadcastCorrelate is null && _pointwiseCorrelate is null)
@@ -387,7 +396,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     }
 
     /// <summary>The range q0..q1 of phase positions q whose output row s·q + phase − pad lies in [0, size).</summary>
-    private static (int First, int Last) PhaseRange(int phase, int pad, int stride, int size)
+    internal static (int First, int Last) PhaseRange(int phase, int pad, int stride, int size)
     {
         int first = Math.Max(0, CeilDiv(pad - phase, stride));
         int last = FloorDiv(size - 1 + pad - phase, stride);
@@ -418,6 +427,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
     /// <summary>Whether the 1×1 correlation and transposed correlation run on the 256-bit tiles straight from the planes (<see cref="PointwiseGemmPlan"/>).</summary>
     internal bool RunsPointwise => _pointwiseCorrelate is not null && _pointwiseScatter is not null;
+
+    /// <summary>Whether the transposed correlation runs on the 256-bit broadcast tiles (<see cref="BroadcastScatterPlan"/>).</summary>
+    internal bool ScattersByBroadcast => _broadcastScatter is not null;
 
     /// <summary>Whether the transposed correlation runs as GEMM and col2im (<see cref="Col2ImGemmPlan"/>).</summary>
     internal bool ScattersByCol2Im => _col2ImScatter is not null && _winogradScatter is null && _directScatter is null;
@@ -469,6 +481,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         else if (_col2ImScatter is not null)
         {
             _col2ImScatter.Run(grid, weight, bias, image);
+        }
+        else if (_broadcastScatter is not null)
+        {
+            _broadcastScatter.Run(grid, weight, bias, image);
         }
         else
         {

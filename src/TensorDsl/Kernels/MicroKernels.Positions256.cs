@@ -91,4 +91,85 @@ public static partial class MicroKernels
         c5_0.StoreUnsafe(ref c, (nuint)((5 * ldc) + 0));
         c5_1.StoreUnsafe(ref c, (nuint)((5 * ldc) + 8));
     }
+
+    /// <summary>
+    /// <c>c[t_r + j] (+)= Σ over i &lt; k of x[b_r + offsets[i]] · w[i·16 + j]</c> for the 6 positions r (bases b0 … b5, sums
+    /// at t0 … t5) and the 16 output channels j; a position given twice (same base, same target) gets the same sums. Needs FMA.
+    /// </summary>
+    public static void ScatteredPositionsTile256(ref float x, int b0, int b1, int b2, int b3, int b4, int b5, ref int offsets, ref float w, int k, ref float c, int t0, int t1, int t2, int t3, int t4, int t5, bool accumulate)
+    {
+        if (!Fma.IsSupported)
+        {
+            throw new PlatformNotSupportedException("The 256-bit tiles need FMA.");
+        }
+
+        ScatteredPositions6x2Fma(ref x, b0, b1, b2, b3, b4, b5, ref offsets, ref w, k, ref c, t0, t1, t2, t3, t4, t5, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScatteredPositions6x2Fma(ref float x, int b0, int b1, int b2, int b3, int b4, int b5, ref int offsets, ref float w, int k, ref float c, int t0, int t1, int t2, int t3, int t4, int t5, bool accumulate)
+    {
+        Vector256<float> c0_0 = default, c0_1 = default;
+        Vector256<float> c1_0 = default, c1_1 = default;
+        Vector256<float> c2_0 = default, c2_1 = default;
+        Vector256<float> c3_0 = default, c3_1 = default;
+        Vector256<float> c4_0 = default, c4_1 = default;
+        Vector256<float> c5_0 = default, c5_1 = default;
+        if (accumulate)
+        {
+            c0_0 = Vector256.LoadUnsafe(ref c, (nuint)(t0 + 0));
+            c0_1 = Vector256.LoadUnsafe(ref c, (nuint)(t0 + 8));
+            c1_0 = Vector256.LoadUnsafe(ref c, (nuint)(t1 + 0));
+            c1_1 = Vector256.LoadUnsafe(ref c, (nuint)(t1 + 8));
+            c2_0 = Vector256.LoadUnsafe(ref c, (nuint)(t2 + 0));
+            c2_1 = Vector256.LoadUnsafe(ref c, (nuint)(t2 + 8));
+            c3_0 = Vector256.LoadUnsafe(ref c, (nuint)(t3 + 0));
+            c3_1 = Vector256.LoadUnsafe(ref c, (nuint)(t3 + 8));
+            c4_0 = Vector256.LoadUnsafe(ref c, (nuint)(t4 + 0));
+            c4_1 = Vector256.LoadUnsafe(ref c, (nuint)(t4 + 8));
+            c5_0 = Vector256.LoadUnsafe(ref c, (nuint)(t5 + 0));
+            c5_1 = Vector256.LoadUnsafe(ref c, (nuint)(t5 + 8));
+        }
+
+        ref float x0 = ref Unsafe.Add(ref x, b0), x1 = ref Unsafe.Add(ref x, b1), x2 = ref Unsafe.Add(ref x, b2);
+        ref float x3 = ref Unsafe.Add(ref x, b3), x4 = ref Unsafe.Add(ref x, b4), x5 = ref Unsafe.Add(ref x, b5);
+        for (int i = 0; i < k; i++)
+        {
+            int o = Unsafe.Add(ref offsets, i);
+            Vector256<float> w0 = Vector256.LoadUnsafe(ref w, 0);
+            Vector256<float> w1 = Vector256.LoadUnsafe(ref w, 8);
+            Vector256<float> s = Vector256.Create(Unsafe.Add(ref x0, o));
+            c0_0 = Fma.MultiplyAdd(s, w0, c0_0);
+            c0_1 = Fma.MultiplyAdd(s, w1, c0_1);
+            s = Vector256.Create(Unsafe.Add(ref x1, o));
+            c1_0 = Fma.MultiplyAdd(s, w0, c1_0);
+            c1_1 = Fma.MultiplyAdd(s, w1, c1_1);
+            s = Vector256.Create(Unsafe.Add(ref x2, o));
+            c2_0 = Fma.MultiplyAdd(s, w0, c2_0);
+            c2_1 = Fma.MultiplyAdd(s, w1, c2_1);
+            s = Vector256.Create(Unsafe.Add(ref x3, o));
+            c3_0 = Fma.MultiplyAdd(s, w0, c3_0);
+            c3_1 = Fma.MultiplyAdd(s, w1, c3_1);
+            s = Vector256.Create(Unsafe.Add(ref x4, o));
+            c4_0 = Fma.MultiplyAdd(s, w0, c4_0);
+            c4_1 = Fma.MultiplyAdd(s, w1, c4_1);
+            s = Vector256.Create(Unsafe.Add(ref x5, o));
+            c5_0 = Fma.MultiplyAdd(s, w0, c5_0);
+            c5_1 = Fma.MultiplyAdd(s, w1, c5_1);
+            w = ref Unsafe.Add(ref w, 16);
+        }
+
+        c0_0.StoreUnsafe(ref c, (nuint)(t0 + 0));
+        c0_1.StoreUnsafe(ref c, (nuint)(t0 + 8));
+        c1_0.StoreUnsafe(ref c, (nuint)(t1 + 0));
+        c1_1.StoreUnsafe(ref c, (nuint)(t1 + 8));
+        c2_0.StoreUnsafe(ref c, (nuint)(t2 + 0));
+        c2_1.StoreUnsafe(ref c, (nuint)(t2 + 8));
+        c3_0.StoreUnsafe(ref c, (nuint)(t3 + 0));
+        c3_1.StoreUnsafe(ref c, (nuint)(t3 + 8));
+        c4_0.StoreUnsafe(ref c, (nuint)(t4 + 0));
+        c4_1.StoreUnsafe(ref c, (nuint)(t4 + 8));
+        c5_0.StoreUnsafe(ref c, (nuint)(t5 + 0));
+        c5_1.StoreUnsafe(ref c, (nuint)(t5 + 8));
+    }
 }

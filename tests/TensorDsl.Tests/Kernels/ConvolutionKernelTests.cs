@@ -625,6 +625,44 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(2, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, true)]
+    [InlineData(3, 16, 32, 32, 32, 4, 4, 2, 2, 1, 1, true)]
+    [InlineData(2, 48, 13, 11, 64, 3, 3, 2, 2, 1, 1, false)]
+    [InlineData(1, 16, 30, 40, 32, 3, 3, 2, 1, 1, 0, true)]
+    [InlineData(1, 16, 14, 8, 300, 2, 2, 3, 3, 0, 0, true)]
+    [InlineData(2, 32, 11, 12, 32, 5, 5, 2, 3, 2, 1, false)]
+    public void Broadcast_scatter_matches_the_reference_and_the_GEMM_phases(int n, int c, int h, int w, int gc, int kh, int kw, int sh, int sw, int ph, int pw, bool biased)
+    {
+        // With the 256-bit tiles, strided transposed correlations into image channels in blocks of 16 run each stride
+        // phase on the broadcast tiles (BroadcastScatterPlan): strided_3x3's input gradient scaled down, deconv_up's
+        // 4×4 window (overlapping phases), odd sizes with three channel blocks and no bias, a stride along the rows only
+        // with 40-wide rows (two bands of rows, the second partial), a stride wider than the kernel (a third of the
+        // rows and columns no tap reaches: the bias alone), strides and padding differing by axis. Each element is the
+        // same FMA chain as the GEMM plan's phases (bit-identical).
+        Shape4 xs = new(n, c, h, w), ws = new(gc, c, kh, kw);
+        Shape4 ys = new(n, gc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, sw, pw));
+        double[] wt = TestData.Random(ws.Length, 91), b = TestData.Random(c, 92), gy = TestData.Random(ys.Length, 93);
+        float[] Run(bool broadcast)
+        {
+            var kernel = new ConvolutionKernel(n, c, h, w, gc, ys.H, ys.W, kh, kw, sh, sw, ph, pw, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide: false, broadcast: broadcast);
+            Assert.Equal(broadcast && Fma.IsSupported, kernel.ScattersByBroadcast);
+            float[] gx = Filled(xs.Length);
+            kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), biased ? TestData.ToSingle(b) : ReadOnlySpan<float>.Empty, gx);
+            return gx;
+        }
+
+        float[] gemm = Run(false), tiles = Run(true);
+        double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, sh, sw, ph, pw);
+        for (int i = 0; biased && i < expected.Length; i++)
+        {
+            expected[i] += b[i / (h * w) % c];
+        }
+
+        TensorAssert.Close(expected, tiles, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " s" + sh + "×" + sw + " p" + ph + "×" + pw + " gc" + gc + " gx", xs.Dims);
+        Assert.Equal(gemm, tiles);
+    }
+
+    [Theory]
     [InlineData(16, 40, 14, 14, 64, 3, 3, 2, 1, 1)]
     [InlineData(3, 5, 13, 11, 40, 3, 3, 2, 1, 1)]
     [InlineData(2, 3, 9, 70, 32, 3, 3, 2, 1, 1)]

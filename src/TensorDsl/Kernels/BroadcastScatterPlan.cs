@@ -1,0 +1,322 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using TensorDsl.Threading;
+
+namespace TensorDsl.Kernels;
+
+/// <summary>
+/// A strided transposed correlation (conv2d's input gradient, deconv2d's forward) on the 256-bit broadcast tiles
+/// (<see cref="MicroKernels.ScatteredPositionsTile256"/>): 6 image positions × 16 image channels per tile, one stride
+/// phase at a time. A phase (rh, rw) holds the image positions (s·q + rh − pad, s·b + rw − pad); each reads the grid
+/// at (q − j, b − i) for its taps (grid channel, j, i), kernel tap (rh + s·j, rw + s·i), so it is a stride-1
+/// correlation of a zero-padded copy of the grid with that phase's part of the kernel. Each position's grid values are
+/// broadcast straight from the padded copy, and its sums go to its own place in image-position-major scratch, so the
+/// phases interleave there and the scratch goes to the NCHW image by the plain transposed stores. The GEMM plan's
+/// phases compute rows as wide as the padded grid's and copy them out column by column, a stride apart. One task per
+/// image and band of its rows: it pads the grid rows the band reads, sums each block of 16 image channels over every
+/// phase's taps (a reduction block at a time, its weights in L1), and transposes that into the image with the bias.
+/// Each element is one FMA chain over its phase's taps in (grid channel, j, i) order with the bias added last, as in
+/// the GEMM plan's phases: bit-identical. Positions that no tap reaches (a stride wider than the kernel) are zero plus
+/// the bias.
+/// </summary>
+internal sealed class BroadcastScatterPlan : IWeightPanels
+{
+    /// <summary>Image channels per tile: 2 vectors.</summary>
+    private const int BlockChannels = 16;
+
+    /// <summary>Image positions per tile.</summary>
+    private const int GroupPositions = 6;
+
+    /// <summary>Taps per reduction block: 128 × 16 weights, 8 KiB, stay in L1 while the band's tiles read them.</summary>
+    private const int BlockTaps = 128;
+
+    /// <summary>Image positions one band may hold at most: 16 channels of sums, 64 KiB, stay in L2.</summary>
+    private const int BandPositions = 1024;
+
+    /// <summary>Taps (grid channels · kernel area) per stride phase the plan needs on average, as for the forward plan (<see cref="BroadcastGemmPlan.MinimumTaps"/>).</summary>
+    public const int MinimumTaps = BroadcastGemmPlan.MinimumTaps;
+
+    private readonly int _gridChannels, _gridHeight, _gridWidth, _imageChannels, _imageHeight, _imageWidth, _imagePlane;
+    private readonly int _padTop, _padLeft, _paddedWidth, _paddedPlane, _kernelArea;
+    private readonly int _bandRows, _bands, _blocks, _packedLength;
+    private readonly Phase[] _phases;
+
+    /// <summary>Per band: its padded grid rows [first, end) and, per phase, its positions' bases and targets (6 to a group).</summary>
+    private readonly int[] _bandRowFirst, _bandRowEnd;
+    private readonly int[][] _bases, _targets;
+
+    private sealed class Phase
+    {
+        public required int[] Offsets { get; init; }
+
+        public required int[] WeightIndex { get; init; }
+
+        public required int PackedStart { get; init; }
+    }
+
+    private BroadcastScatterPlan(
+        int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth, int batch)
+    {
+        _gridChannels = gridChannels;
+        _gridHeight = gridHeight;
+        _gridWidth = gridWidth;
+        _imageChannels = imageChannels;
+        _imageHeight = imageHeight;
+        _imageWidth = imageWidth;
+        _imagePlane = imageHeight * imageWidth;
+        _kernelArea = kernelHeight * kernelWidth;
+        _blocks = imageChannels / BlockChannels;
+
+        // The grid padded on top and left by the phases' widest reach back (j, i up to the taps per phase − 1), below and
+        // right as far as the last phase positions read.
+        int tapsHigh = (kernelHeight + strideHeight - 1) / strideHeight, tapsWide = (kernelWidth + strideWidth - 1) / strideWidth;
+        _padTop = tapsHigh - 1;
+        _padLeft = tapsWide - 1;
+        int paddedHeight = gridHeight + _padTop, paddedWidth = gridWidth + _padLeft;
+        for (int r = 0; r < strideHeight; r++)
+        {
+            (_, int last) = ConvolutionKernel.PhaseRange(r, padHeight, strideHeight, imageHeight);
+            paddedHeight = Math.Max(paddedHeight, last + _padTop + 1);
+        }
+
+        for (int r = 0; r < strideWidth; r++)
+        {
+            (_, int last) = ConvolutionKernel.PhaseRange(r, padWidth, strideWidth, imageWidth);
+            paddedWidth = Math.Max(paddedWidth, last + _padLeft + 1);
+        }
+
+        _paddedWidth = paddedWidth;
+        _paddedPlane = paddedHeight * paddedWidth;
+
+        // Each phase's taps in (grid channel, j, i) order: offsets from a position's base, weights within an image channel's filter.
+        var phases = new List<Phase>();
+        var phaseOf = new int[strideHeight, strideWidth];
+        int packed = 0;
+        for (int rh = 0; rh < strideHeight; rh++)
+        {
+            for (int rw = 0; rw < strideWidth; rw++)
+            {
+                int jh = rh < kernelHeight ? (kernelHeight - rh + strideHeight - 1) / strideHeight : 0;
+                int jw = rw < kernelWidth ? (kernelWidth - rw + strideWidth - 1) / strideWidth : 0;
+                int taps = gridChannels * jh * jw;
+                int[] offsets = new int[taps], weightIndex = new int[taps];
+                for (int gc = 0, k = 0; gc < gridChannels; gc++)
+                {
+                    for (int j = 0; j < jh; j++)
+                    {
+                        for (int i = 0; i < jw; i++, k++)
+                        {
+                            offsets[k] = (gc * _paddedPlane) - (j * paddedWidth) - i;
+                            weightIndex[k] = (gc * imageChannels * _kernelArea) + ((rh + (strideHeight * j)) * kernelWidth) + rw + (strideWidth * i);
+                        }
+                    }
+                }
+
+                phaseOf[rh, rw] = phases.Count;
+                phases.Add(new Phase { Offsets = offsets, WeightIndex = weightIndex, PackedStart = packed });
+                packed += _blocks * taps * BlockChannels;
+            }
+        }
+
+        _phases = phases.ToArray();
+        _packedLength = Math.Max(1, packed);
+
+        // Bands of whole image rows; per band and phase, its positions (image row, then column) as bases in the padded
+        // grid and targets in the band's scratch, the last group filled up by repeating the last position.
+        _bandRows = Math.Clamp(BandPositions / imageWidth, 1, imageHeight);
+        _bands = (imageHeight + _bandRows - 1) / _bandRows;
+        Tasks = batch * _bands;
+        _bandRowFirst = new int[_bands];
+        _bandRowEnd = new int[_bands];
+        _bases = new int[_bands * _phases.Length][];
+        _targets = new int[_bands * _phases.Length][];
+        for (int band = 0; band < _bands; band++)
+        {
+            int ih0 = band * _bandRows, ih1 = Math.Min(imageHeight, ih0 + _bandRows);
+            int rowFirst = int.MaxValue, rowEnd = 0;
+            var bases = new List<int>[_phases.Length];
+            var targets = new List<int>[_phases.Length];
+            for (int p = 0; p < _phases.Length; p++)
+            {
+                bases[p] = new List<int>();
+                targets[p] = new List<int>();
+            }
+
+            for (int ih = ih0; ih < ih1; ih++)
+            {
+                int rh = (ih + padHeight) % strideHeight, q = (ih + padHeight) / strideHeight;
+                for (int iw = 0; iw < imageWidth; iw++)
+                {
+                    int rw = (iw + padWidth) % strideWidth, b = (iw + padWidth) / strideWidth;
+                    int p = phaseOf[rh, rw];
+                    bases[p].Add(((q + _padTop) * paddedWidth) + b + _padLeft);
+                    targets[p].Add((((ih - ih0) * imageWidth) + iw) * BlockChannels);
+                }
+
+                // The padded rows this image row reads: q − j + padTop for j < taps high.
+                rowFirst = Math.Min(rowFirst, q);
+                rowEnd = Math.Max(rowEnd, q + _padTop + 1);
+            }
+
+            _bandRowFirst[band] = rowFirst;
+            _bandRowEnd[band] = Math.Min(rowEnd, paddedHeight);
+            for (int p = 0; p < _phases.Length; p++)
+            {
+                while (bases[p].Count % GroupPositions != 0)
+                {
+                    bases[p].Add(bases[p][^1]);
+                    targets[p].Add(targets[p][^1]);
+                }
+
+                _bases[(band * _phases.Length) + p] = bases[p].ToArray();
+                _targets[(band * _phases.Length) + p] = targets[p].ToArray();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Plans the transposed correlation of an N×GC×GH×GW grid with a window (stride, padding, kernel) into the N×IC×IH×IW
+    /// image, the weights GC×IC×KH×KW; null where it does not apply: it needs FMA, image channels in whole blocks of 16,
+    /// a stride (stride-1 windows have their own plans), at least <see cref="MinimumTaps"/> taps per phase on average, and
+    /// image rows at least a tile wide.
+    /// </summary>
+    public static BroadcastScatterPlan? TryCreate(
+        int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
+        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth)
+    {
+        if (!Fma.IsSupported || imageChannels % BlockChannels != 0 || (strideHeight == 1 && strideWidth == 1)
+            || gridChannels * kernelHeight * kernelWidth < MinimumTaps * strideHeight * strideWidth || imageWidth < GroupPositions)
+        {
+            return null;
+        }
+
+        return new BroadcastScatterPlan(gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth, batch);
+    }
+
+    /// <summary>Compute tasks per call: images × bands.</summary>
+    public int Tasks { get; }
+
+    public void Run(ReadOnlySpan<float> grid, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> image)
+    {
+        float[] packed = Workspace.Packed(_packedLength);
+        var prepare = new WeightPanelJob<BroadcastScatterPlan> { Plan = this, Weight = weight, Packed = packed };
+        TensorThreads.Run(_phases.Length * _blocks, ref prepare);
+        var job = new ComputeJob { Plan = this, Grid = grid, Packed = packed, Bias = bias, Image = image };
+        TensorThreads.Run(Tasks, ref job);
+    }
+
+    /// <summary>
+    /// Phase panel / blocks's weights of block panel mod blocks, transposed: packed[start + (block·taps + t)·16 + j] =
+    /// W[gc, 16·block + j, kh, kw] of the phase's tap t.
+    /// </summary>
+    public void PackPanel(int panel, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
+    {
+        Phase phase = _phases[panel / _blocks];
+        int block = panel % _blocks, taps = phase.Offsets.Length;
+        if (taps > 0)
+        {
+            GemmPlan.PackWeights(
+                packed.AsSpan(phase.PackedStart + (block * taps * BlockChannels), taps * BlockChannels), weight, block * BlockChannels, BlockChannels, _imageChannels, _kernelArea, phase.WeightIndex);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> grid, float[] packedArray, ReadOnlySpan<float> bias, Span<float> image)
+    {
+        float[] paddedArray = Workspace.Source(_gridChannels * _paddedPlane);
+        float[] sumsArray = Workspace.Tile(_bandRows * _imageWidth * BlockChannels);
+        ref float padded = ref MemoryMarshal.GetArrayDataReference(paddedArray);
+        ref float sums = ref MemoryMarshal.GetArrayDataReference(sumsArray);
+        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        fixed (float* target = image)
+        {
+            for (int task = begin; task < end; task++)
+            {
+                int n = task / _bands, band = task % _bands;
+                int ih0 = band * _bandRows, count = (Math.Min(ih0 + _bandRows, _imageHeight) - ih0) * _imageWidth;
+                Pad(grid, n, _bandRowFirst[band], _bandRowEnd[band], paddedArray);
+                for (int block = 0; block < _blocks; block++)
+                {
+                    for (int p = 0; p < _phases.Length; p++)
+                    {
+                        Phase phase = _phases[p];
+                        int[] basesArray = _bases[(band * _phases.Length) + p], targetsArray = _targets[(band * _phases.Length) + p];
+                        int taps = phase.Offsets.Length, positions = basesArray.Length;
+                        ref int bases = ref MemoryMarshal.GetArrayDataReference(basesArray);
+                        ref int targets = ref MemoryMarshal.GetArrayDataReference(targetsArray);
+                        if (taps == 0)
+                        {
+                            // No tap reaches these positions: zero sums (the bias is added with the rest).
+                            for (int i = 0; i < positions; i++)
+                            {
+                                new Span<float>(sumsArray, Unsafe.Add(ref targets, i), BlockChannels).Clear();
+                            }
+
+                            continue;
+                        }
+
+                        ref int offsets = ref MemoryMarshal.GetArrayDataReference(phase.Offsets);
+                        for (int k0 = 0; k0 < taps; k0 += BlockTaps)
+                        {
+                            int kb = Math.Min(BlockTaps, taps - k0);
+                            ref float w = ref Unsafe.Add(ref packed, phase.PackedStart + (((block * taps) + k0) * BlockChannels));
+                            for (int i = 0; i < positions; i += GroupPositions)
+                            {
+                                MicroKernels.ScatteredPositionsTile256(
+                                    ref padded, Unsafe.Add(ref bases, i), Unsafe.Add(ref bases, i + 1), Unsafe.Add(ref bases, i + 2), Unsafe.Add(ref bases, i + 3), Unsafe.Add(ref bases, i + 4), Unsafe.Add(ref bases, i + 5),
+                                    ref Unsafe.Add(ref offsets, k0), ref w, kb, ref sums,
+                                    Unsafe.Add(ref targets, i), Unsafe.Add(ref targets, i + 1), Unsafe.Add(ref targets, i + 2), Unsafe.Add(ref targets, i + 3), Unsafe.Add(ref targets, i + 4), Unsafe.Add(ref targets, i + 5),
+                                    k0 > 0);
+                            }
+                        }
+                    }
+
+                    float* to = target + ((((long)n * _imageChannels) + (block * BlockChannels)) * _imagePlane) + (ih0 * _imageWidth);
+                    Transpose.PositionsToPlanes256(ref sums, BlockChannels, BlockChannels, count, bias, block * BlockChannels, to, _imagePlane);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies image <paramref name="n"/>'s grid rows that padded rows row0 … row1 − 1 hold into them, zero where the
+    /// padding is (every grid channel).
+    /// </summary>
+    private void Pad(ReadOnlySpan<float> grid, int n, int row0, int row1, float[] padded)
+    {
+        int gridPlane = _gridHeight * _gridWidth;
+        for (int c = 0; c < _gridChannels; c++)
+        {
+            ReadOnlySpan<float> plane = grid.Slice(((n * _gridChannels) + c) * gridPlane, gridPlane);
+            for (int r = row0; r < row1; r++)
+            {
+                Span<float> row = padded.AsSpan((c * _paddedPlane) + (r * _paddedWidth), _paddedWidth);
+                int gh = r - _padTop;
+                if ((uint)gh >= (uint)_gridHeight)
+                {
+                    row.Clear();
+                    continue;
+                }
+
+                row.Slice(0, _padLeft).Clear();
+                plane.Slice(gh * _gridWidth, _gridWidth).CopyTo(row.Slice(_padLeft));
+                row.Slice(_padLeft + _gridWidth).Clear();
+            }
+        }
+    }
+
+    private ref struct ComputeJob : IParallelJob
+    {
+        public BroadcastScatterPlan Plan;
+        public ReadOnlySpan<float> Grid;
+        public float[] Packed;
+        public ReadOnlySpan<float> Bias;
+        public Span<float> Image;
+
+        public void Execute(int begin, int end) => Plan.Compute(begin, end, Grid, Packed, Bias, Image);
+    }
+}
