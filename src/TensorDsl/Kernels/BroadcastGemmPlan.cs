@@ -130,7 +130,7 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
 
     public void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
     {
-        float[] packed = Workspace.Packed(_blocks * _taps * _blockChannels);
+        Span<float> packed = Workspace.AlignedPacked(_blocks * _taps * _blockChannels);
         var prepare = new WeightPanelJob<BroadcastGemmPlan> { Plan = this, Weight = weight, Packed = packed };
         TensorThreads.Run(_blocks, ref prepare);
         var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
@@ -138,11 +138,11 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
     }
 
     /// <summary>Block <paramref name="block"/>'s weights transposed (the GEMM plan's panels, B = 64 or 16 rows): packed[(block·taps + t)·B + j] = W[B·block + j, t].</summary>
-    public void PackPanel(int block, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
-        => GemmPlan.PackWeights(packed.AsSpan(block * _taps * _blockChannels, _taps * _blockChannels), weight, block * _blockChannels, _blockChannels, _outputChannels, _taps, _weightIndex);
+    public void PackPanel(int block, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> packed)
+        => GemmPlan.PackWeights(packed.Slice(block * _taps * _blockChannels, _taps * _blockChannels), weight, block * _blockChannels, _blockChannels, _outputChannels, _taps, _weightIndex);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    private void Compute(int begin, int end, ReadOnlySpan<float> input, ReadOnlySpan<float> packedSpan, ReadOnlySpan<float> bias, Span<float> output)
     {
         int groupsMost = (_chunk + GroupPositions - 1) / GroupPositions;
         float[] paddedArray = Workspace.Source((_channels * _paddedPlane) + 16);
@@ -150,7 +150,7 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         float[] sumsArray = Workspace.Tile(_blocks * groupsMost * GroupPositions * blockChannels);
         ref float padded = ref MemoryMarshal.GetArrayDataReference(paddedArray);
         ref float sums = ref MemoryMarshal.GetArrayDataReference(sumsArray);
-        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref float packed = ref MemoryMarshal.GetReference(packedSpan);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
         Span<int> bases = stackalloc int[groupsMost * GroupPositions];
         for (int task = begin; task < end; task++)
@@ -259,7 +259,7 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
     {
         public BroadcastGemmPlan Plan;
         public ReadOnlySpan<float> Input;
-        public float[] Packed;
+        public ReadOnlySpan<float> Packed;
         public ReadOnlySpan<float> Bias;
         public Span<float> Output;
 

@@ -202,7 +202,7 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
 
     public void Run(ReadOnlySpan<float> grid, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> image)
     {
-        float[] packed = Workspace.Packed(_packedLength);
+        Span<float> packed = Workspace.AlignedPacked(_packedLength);
         var prepare = new WeightPanelJob<BroadcastScatterPlan> { Plan = this, Weight = weight, Packed = packed };
         TensorThreads.Run(_phases.Length * _blocks, ref prepare);
         var job = new ComputeJob { Plan = this, Grid = grid, Packed = packed, Bias = bias, Image = image };
@@ -213,25 +213,25 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
     /// Phase panel / blocks's weights of block panel mod blocks, transposed: packed[start + (block·taps + t)·16 + j] =
     /// W[gc, 16·block + j, kh, kw] of the phase's tap t.
     /// </summary>
-    public void PackPanel(int panel, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
+    public void PackPanel(int panel, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> packed)
     {
         Phase phase = _phases[panel / _blocks];
         int block = panel % _blocks, taps = phase.Offsets.Length;
         if (taps > 0)
         {
             GemmPlan.PackWeights(
-                packed.AsSpan(phase.PackedStart + (block * taps * BlockChannels), taps * BlockChannels), weight, block * BlockChannels, BlockChannels, _imageChannels, _kernelArea, phase.WeightIndex);
+                packed.Slice(phase.PackedStart + (block * taps * BlockChannels), taps * BlockChannels), weight, block * BlockChannels, BlockChannels, _imageChannels, _kernelArea, phase.WeightIndex);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> grid, float[] packedArray, ReadOnlySpan<float> bias, Span<float> image)
+    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> grid, ReadOnlySpan<float> packedSpan, ReadOnlySpan<float> bias, Span<float> image)
     {
         float[] paddedArray = Workspace.Source(_gridChannels * _paddedPlane);
         float[] sumsArray = Workspace.Tile(_bandRows * _imageWidth * BlockChannels);
         ref float padded = ref MemoryMarshal.GetArrayDataReference(paddedArray);
         ref float sums = ref MemoryMarshal.GetArrayDataReference(sumsArray);
-        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref float packed = ref MemoryMarshal.GetReference(packedSpan);
         fixed (float* target = image)
         {
             for (int task = begin; task < end; task++)
@@ -313,7 +313,7 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
     {
         public BroadcastScatterPlan Plan;
         public ReadOnlySpan<float> Grid;
-        public float[] Packed;
+        public ReadOnlySpan<float> Packed;
         public ReadOnlySpan<float> Bias;
         public Span<float> Image;
 

@@ -161,7 +161,7 @@ internal sealed class Col2ImGemmPlan : IWeightPanels
 
     public void Run(ReadOnlySpan<float> grid, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> image)
     {
-        float[] packed = Workspace.Packed(_blocks * _blockTiles * TileLength);
+        Span<float> packed = Workspace.AlignedPacked(_blocks * _blockTiles * TileLength);
         var prepare = new WeightPanelJob<Col2ImGemmPlan> { Plan = this, Weight = weight, Packed = packed };
         TensorThreads.Run(_blocks * _blockTiles, ref prepare);
         var job = new ComputeJob { Plan = this, Grid = grid, Weight = weight, Packed = packed, Bias = bias, Image = image };
@@ -169,23 +169,23 @@ internal sealed class Col2ImGemmPlan : IWeightPanels
     }
 
     /// <summary>Tile <paramref name="tile"/> of every block's weights, R-interleaved: rows (c, kh, kw) past the block's last channel are zero.</summary>
-    public void PackPanel(int tile, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed)
+    public void PackPanel(int tile, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> packed)
     {
         int block = tile / _blockTiles, first = (block * _blockChannels * _kernelArea) + (tile % _blockTiles * _rows);
         int end = Math.Min(_imageChannels, (block + 1) * _blockChannels) * _kernelArea;
         if (first < end)
         {
-            GemmPlan.PackWeights(packed.AsSpan(tile * TileLength, TileLength), weight, first, _rows, end, 1, _weightIndex);
+            GemmPlan.PackWeights(packed.Slice(tile * TileLength, TileLength), weight, first, _rows, end, 1, _weightIndex);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> gridSpan, ReadOnlySpan<float> weight, float[] packedArray, ReadOnlySpan<float> bias, Span<float> imageSpan)
+    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> gridSpan, ReadOnlySpan<float> weight, ReadOnlySpan<float> packedSpan, ReadOnlySpan<float> bias, Span<float> imageSpan)
     {
         int rows = _rows, columns = _columns, plane = _plane, k = _gridChannels;
         float[] scratch = Workspace.Tile((2 * _margin) + (_blockTiles * rows * plane));
         ref float columnsStart = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch), _margin);
-        ref float packed = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref float packed = ref MemoryMarshal.GetReference(packedSpan);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gridOffsets);
         fixed (float* image = imageSpan)
         {
@@ -414,7 +414,7 @@ internal sealed class Col2ImGemmPlan : IWeightPanels
         public Col2ImGemmPlan Plan;
         public ReadOnlySpan<float> Grid;
         public ReadOnlySpan<float> Weight;
-        public float[] Packed;
+        public ReadOnlySpan<float> Packed;
         public ReadOnlySpan<float> Bias;
         public Span<float> Image;
 

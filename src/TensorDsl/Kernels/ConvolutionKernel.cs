@@ -1704,7 +1704,7 @@ internal ref struct PlanComputeJob<TPlan> : IParallelJob
 /// <summary>A plan whose preparation is packing its weights, one panel per task (the bias where the panel holds it).</summary>
 internal interface IWeightPanels
 {
-    void PackPanel(int panel, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, float[] packed);
+    void PackPanel(int panel, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> packed);
 }
 
 /// <summary>The weight-packing pass of an <see cref="IWeightPanels"/> plan over <see cref="TensorThreads"/>.</summary>
@@ -1714,7 +1714,7 @@ internal ref struct WeightPanelJob<TPlan> : IParallelJob
     public TPlan Plan;
     public ReadOnlySpan<float> Weight;
     public ReadOnlySpan<float> Bias;
-    public float[] Packed;
+    public Span<float> Packed;
 
     public void Execute(int begin, int end)
     {

@@ -75,19 +75,19 @@ internal sealed class RowBroadcastPlan
     public void Run(int batch, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output)
     {
         // The weights transposed (the GEMM plan's panel, 16 rows): packed[t·16 + j] = W[j, t].
-        float[] packed = Workspace.Packed(_taps * Channels);
-        GemmPlan.PackWeights(packed.AsSpan(0, _taps * Channels), weight, 0, Channels, Channels, _taps, _weightIndex);
+        Span<float> packed = Workspace.AlignedPacked(_taps * Channels);
+        GemmPlan.PackWeights(packed, weight, 0, Channels, Channels, _taps, _weightIndex);
 
         var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
         TensorThreads.Run(batch, ref job);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> input, float[] packedArray, ReadOnlySpan<float> bias, Span<float> output)
+    private unsafe void Compute(int begin, int end, ReadOnlySpan<float> input, ReadOnlySpan<float> packedSpan, ReadOnlySpan<float> bias, Span<float> output)
     {
         float[] sumsArray = Workspace.Tile(_plane * Channels);
         ref float sums = ref MemoryMarshal.GetArrayDataReference(sumsArray);
-        ref float w = ref MemoryMarshal.GetArrayDataReference(packedArray);
+        ref float w = ref MemoryMarshal.GetReference(packedSpan);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
         int run = _run;
         fixed (float* target = output)
@@ -130,7 +130,7 @@ internal sealed class RowBroadcastPlan
     {
         public RowBroadcastPlan Plan;
         public ReadOnlySpan<float> Input;
-        public float[] Packed;
+        public ReadOnlySpan<float> Packed;
         public ReadOnlySpan<float> Bias;
         public Span<float> Output;
 
