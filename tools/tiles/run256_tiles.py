@@ -2,7 +2,7 @@
 # The 256-bit (AVX2 + FMA) run tiles: R consecutive output positions (stride-1 windows) × 16 output channels (two
 # Vector256, 2·R ≤ 12 accumulators), each position's input values broadcast from the image at the tap's offset plus the
 # position's column; the weights transposed, 16 output channels per tap, as the AVX-512 run tiles read them.
-from tile_emit import Writer, open_class, run_dispatch, grid, tile_method, fma_step
+from tile_emit import Writer, open_class, run_dispatch, grid, tile_method, fma_step, require_fma
 
 SIZES = [4, 5, 6]
 w = Writer()
@@ -21,11 +21,7 @@ w("    /// (one of <see cref=\"RunSizes256\"/>) and the 16 output channels j. Ne
 w("    /// </summary>")
 w("    public static void RunTile256(int run, ref float x, ref int offsets, ref float w, int k, ref float c, int ldc, bool accumulate)")
 w("    {")
-w("        if (!Fma.IsSupported)")
-w("        {")
-w('            throw new PlatformNotSupportedException("The 256-bit tiles need FMA.");')
-w("        }")
-w("")
+require_fma(w)
 run_dispatch(w, SIZES, lambda R: f"Run{R}x2Fma")
 for n, R in enumerate(SIZES):
     if n:

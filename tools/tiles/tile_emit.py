@@ -64,6 +64,69 @@ def require_avx512(w):
     w("")
 
 
+def require_fma(w):
+    """The guard a public 256-bit tile entry opens with: those tiles exist only where FMA does."""
+    w("        if (!Fma.IsSupported)")
+    w("        {")
+    w('            throw new PlatformNotSupportedException("The 256-bit tiles need FMA.");')
+    w("        }")
+    w("")
+
+
+def positions_tiles(w, vectors, vector, lanes, fma, suffix, require, scattered=True):
+    """The broadcast tiles of one width: 6 positions × `vectors` vectors of output channels, each position's input values
+    broadcast from the image at its own base b0 … b5 plus the tap's offset, the weights transposed (lanes·vectors per
+    tap). Two entries: `PositionsTile{suffix}`, the sums evenly spaced (ldc), and `ScatteredPositionsTile{suffix}`, each
+    position's sums at its own place t0 … t5 (positions not evenly spaced there: a transposed correlation's stride
+    phases, laid out by image position), written only where `scattered`. `require(w)` writes the entries'
+    instruction-set guard."""
+    rows, width = 6, lanes * vectors
+    bases = "int b0, int b1, int b2, int b3, int b4, int b5"
+    targets = "int t0, int t1, int t2, int t3, int t4, int t5"
+    name = f"Positions{rows}x{vectors}{'Avx512' if vector == 'Vector512' else 'Fma'}"
+    declared, spaced = grid(rows, vectors, lanes)
+    placed = [(f"c{r}_{v}", f"(nuint)(t{r} + {lanes * v})") for r in range(rows) for v in range(vectors)]
+    needs = "AVX-512F" if vector == "Vector512" else "FMA"
+
+    def step():
+        w("            int o = Unsafe.Add(ref offsets, i);")
+        for v in range(vectors):
+            w(f"            {vector}<float> w{v} = {vector}.LoadUnsafe(ref w, {lanes * v});")
+        for r in range(rows):
+            w(f"            {vector + '<float> ' if r == 0 else ''}s = {vector}.Create(Unsafe.Add(ref x{r}, o));")
+            for v in range(vectors):
+                w(f"            c{r}_{v} = {fma}(s, w{v}, c{r}_{v});")
+        w(f"            w = ref Unsafe.Add(ref w, {width});")
+
+    setup = [
+        "        ref float x0 = ref Unsafe.Add(ref x, b0), x1 = ref Unsafe.Add(ref x, b1), x2 = ref Unsafe.Add(ref x, b2);",
+        "        ref float x3 = ref Unsafe.Add(ref x, b3), x4 = ref Unsafe.Add(ref x, b4), x5 = ref Unsafe.Add(ref x, b5);",
+    ]
+    entries = [
+        (f"PositionsTile{suffix}", name, f"ref float c, int ldc", "ref c, ldc", spaced,
+         f"<c>c[r·ldc + j] (+)= Σ over i &lt; k of x[b_r + offsets[i]] · w[i·{width} + j]</c> for the 6 positions r (bases b0 … b5)",
+         f"and the {width} output channels j. Needs {needs}."),
+        (f"ScatteredPositionsTile{suffix}", "Scattered" + name, f"ref float c, {targets}", "ref c, t0, t1, t2, t3, t4, t5", placed,
+         f"<c>c[t_r + j] (+)= Σ over i &lt; k of x[b_r + offsets[i]] · w[i·{width} + j]</c> for the 6 positions r (bases b0 … b5, sums",
+         f"at t0 … t5) and the {width} output channels j; a position given twice (same base, same target) gets the same sums. Needs {needs}."),
+    ]
+    for n, (entry, method, sums, sums_args, cells, doc1, doc2) in enumerate(entries if scattered else entries[:1]):
+        if n:
+            w("")
+        w("    /// <summary>")
+        w(f"    /// {doc1}")
+        w(f"    /// {doc2}")
+        w("    /// </summary>")
+        w(f"    public static void {entry}(ref float x, {bases}, ref int offsets, ref float w, int k, {sums}, bool accumulate)")
+        w("    {")
+        require(w)
+        w(f"        {method}(ref x, b0, b1, b2, b3, b4, b5, ref offsets, ref w, k, {sums_args}, accumulate);")
+        w("    }")
+        w("")
+        tile_method(w, f"{method}(ref float x, {bases}, ref int offsets, ref float w, int k, {sums}, bool accumulate)",
+                    declared, cells, step, setup=setup, vector=vector)
+
+
 def run_dispatch(w, sizes, method):
     """The body of a run-tile entry's switch: one case per size, largest first, the smallest as the default;
     `method(R)` is the name of size R's tile method."""

@@ -160,7 +160,8 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
 
             // The padded rows the chunk's windows read, then each position's base (the last group repeats the last position).
             int row0 = p0 / _outputWidth * _strideHeight, row1 = (((p0 + count - 1) / _outputWidth) * _strideHeight) + _kernelHeight;
-            Pad(input, n, row0, row1, paddedArray);
+            int imageSize = _channels * _height * _width;
+            PadRows(input.Slice(n * imageSize, imageSize), _channels, _height, _width, _padHeight, _padWidth, _paddedWidth, _paddedPlane, row0, row1, paddedArray);
             // Row and column stepped along (two divisions per position took 3–4 % of resnet_stem's forward).
             int oh = p0 / _outputWidth, ow = p0 - (oh * _outputWidth);
             for (int i = 0; i < count; i++)
@@ -208,28 +209,31 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
     }
 
     /// <summary>
-    /// Copies image <paramref name="n"/>'s input rows that padded rows row0 … row1 − 1 hold into them, zero where the
-    /// padding is (every channel).
+    /// Rows row0 … row1 − 1 of a zero-padded copy of one image (<paramref name="channels"/> planes of height × width,
+    /// <paramref name="padTop"/> rows and <paramref name="padLeft"/> columns of zeros before its own, rows
+    /// <paramref name="paddedWidth"/> floats and planes <paramref name="paddedPlane"/> apart in <paramref name="padded"/>),
+    /// copied from the image, zero where the padding is (every channel). The broadcast plans read their positions' inputs
+    /// from it.
     /// </summary>
-    private void Pad(ReadOnlySpan<float> input, int n, int row0, int row1, float[] padded)
+    internal static void PadRows(
+        ReadOnlySpan<float> image, int channels, int height, int width, int padTop, int padLeft, int paddedWidth, int paddedPlane, int row0, int row1, float[] padded)
     {
-        int imageSize = _channels * _height * _width;
-        for (int c = 0; c < _channels; c++)
+        for (int c = 0; c < channels; c++)
         {
-            ReadOnlySpan<float> plane = input.Slice((n * imageSize) + (c * _height * _width), _height * _width);
+            ReadOnlySpan<float> plane = image.Slice(c * height * width, height * width);
             for (int r = row0; r < row1; r++)
             {
-                Span<float> target = padded.AsSpan((c * _paddedPlane) + (r * _paddedWidth), _paddedWidth);
-                int ih = r - _padHeight;
-                if ((uint)ih >= (uint)_height)
+                Span<float> target = padded.AsSpan((c * paddedPlane) + (r * paddedWidth), paddedWidth);
+                int ih = r - padTop;
+                if ((uint)ih >= (uint)height)
                 {
                     target.Clear();
                     continue;
                 }
 
-                target.Slice(0, _padWidth).Clear();
-                plane.Slice(ih * _width, _width).CopyTo(target.Slice(_padWidth));
-                target.Slice(_padWidth + _width).Clear();
+                target.Slice(0, padLeft).Clear();
+                plane.Slice(ih * width, width).CopyTo(target.Slice(padLeft));
+                target.Slice(padLeft + width).Clear();
             }
         }
     }

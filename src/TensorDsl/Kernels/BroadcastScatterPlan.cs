@@ -238,7 +238,9 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
             {
                 int n = task / _bands, band = task % _bands;
                 int ih0 = band * _bandRows, count = (Math.Min(ih0 + _bandRows, _imageHeight) - ih0) * _imageWidth;
-                Pad(grid, n, _bandRowFirst[band], _bandRowEnd[band], paddedArray);
+                int gridSize = _gridChannels * _gridHeight * _gridWidth;
+                BroadcastGemmPlan.PadRows(
+                    grid.Slice(n * gridSize, gridSize), _gridChannels, _gridHeight, _gridWidth, _padTop, _padLeft, _paddedWidth, _paddedPlane, _bandRowFirst[band], _bandRowEnd[band], paddedArray);
                 for (int block = 0; block < _blocks; block++)
                 {
                     for (int p = 0; p < _phases.Length; p++)
@@ -278,33 +280,6 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
                     float* to = target + ((((long)n * _imageChannels) + (block * BlockChannels)) * _imagePlane) + (ih0 * _imageWidth);
                     Transpose.PositionsToPlanes256(ref sums, BlockChannels, BlockChannels, count, bias, block * BlockChannels, to, _imagePlane);
                 }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Copies image <paramref name="n"/>'s grid rows that padded rows row0 … row1 − 1 hold into them, zero where the
-    /// padding is (every grid channel).
-    /// </summary>
-    private void Pad(ReadOnlySpan<float> grid, int n, int row0, int row1, float[] padded)
-    {
-        int gridPlane = _gridHeight * _gridWidth;
-        for (int c = 0; c < _gridChannels; c++)
-        {
-            ReadOnlySpan<float> plane = grid.Slice(((n * _gridChannels) + c) * gridPlane, gridPlane);
-            for (int r = row0; r < row1; r++)
-            {
-                Span<float> row = padded.AsSpan((c * _paddedPlane) + (r * _paddedWidth), _paddedWidth);
-                int gh = r - _padTop;
-                if ((uint)gh >= (uint)_gridHeight)
-                {
-                    row.Clear();
-                    continue;
-                }
-
-                row.Slice(0, _padLeft).Clear();
-                plane.Slice(gh * _gridWidth, _gridWidth).CopyTo(row.Slice(_padLeft));
-                row.Slice(_padLeft + _gridWidth).Clear();
             }
         }
     }
