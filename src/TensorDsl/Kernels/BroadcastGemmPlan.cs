@@ -37,6 +37,9 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
     /// <summary>Floats of position-major sums one chunk may take: a quarter of a 1 MiB L2.</summary>
     private const int ChunkFloats = 64 * 1024;
 
+    /// <summary>Tasks wanted at least, where the planes allow: with one task per image, batch 1 left all threads but one idle.</summary>
+    internal const int MinimumTasks = 8;
+
     private readonly int _channels, _height, _width, _strideHeight, _strideWidth, _padHeight, _padWidth, _kernelHeight, _kernelWidth;
     private readonly int _outputChannels, _outputHeight, _outputWidth, _plane, _taps;
     private readonly int _paddedHeight, _paddedWidth, _paddedPlane;
@@ -74,9 +77,16 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
         _paddedPlane = _paddedHeight * _paddedWidth;
         _offsets = TapOffsets(channels, kernelHeight, kernelWidth, _paddedPlane, _paddedWidth);
 
-        // A whole plane per chunk where its sums fit, else runs of 48 positions (whole tiles and whole transposes).
+        // A whole plane per chunk where its sums fit, else runs of 48 positions (whole tiles and whole transposes); smaller
+        // runs (of 48) where the batch is too small for MinimumTasks tasks.
         int most = Math.Max(48, ChunkFloats / outputChannels / 48 * 48);
         _chunk = _plane <= most ? _plane : most;
+        int wanted = (MinimumTasks + batch - 1) / batch;
+        if ((_plane + _chunk - 1) / _chunk < wanted)
+        {
+            _chunk = Math.Min(_chunk, Math.Max(48, (_plane + wanted - 1) / wanted / 48 * 48));
+        }
+
         _chunks = (_plane + _chunk - 1) / _chunk;
         _tasks = batch * _chunks;
         _streamed = wide && (long)batch * outputChannels * _plane * sizeof(float) >= streamedBytes;
@@ -121,6 +131,9 @@ internal sealed class BroadcastGemmPlan : IWeightPanels
 
         return offsets;
     }
+
+    /// <summary>Compute tasks per call: images × chunks of their positions.</summary>
+    internal int Tasks => _tasks;
 
     /// <summary>Whether the output goes to memory by streaming stores (AVX-512 tiles, and at least the plan's threshold, <see cref="StreamedStores.MinimumBytes"/> by default).</summary>
     public bool Streamed => _streamed;

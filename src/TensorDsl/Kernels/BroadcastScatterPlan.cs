@@ -33,7 +33,7 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
     /// <summary>Taps per reduction block: 128 × 16 weights, 8 KiB, stay in L1 while the band's tiles read them.</summary>
     private const int BlockTaps = 128;
 
-    /// <summary>Image positions one band may hold at most: 16 channels of sums, 64 KiB, stay in L2.</summary>
+    /// <summary>Image positions a band holds at most (but always a whole row): 16 channels of sums, 64 KiB, stay in L2.</summary>
     private const int BandPositions = 1024;
 
     /// <summary>Taps (grid channels · kernel area) per stride phase the plan needs on average, as for the forward plan (<see cref="BroadcastGemmPlan.MinimumTaps"/>).</summary>
@@ -125,9 +125,12 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
         _phases = phases.ToArray();
         _packedLength = Math.Max(1, packed);
 
-        // Bands of whole image rows; per band and phase, its positions (image row, then column) as bases in the padded
-        // grid and targets in the band's scratch, the last group filled up by repeating the last position.
+        // Bands of whole image rows, fewer rows where the batch is too small for the forward's minimum of tasks; per band
+        // and phase, its positions (image row, then column) as bases in the padded grid and targets in the band's
+        // scratch, the last group filled up by repeating the last position.
         _bandRows = Math.Clamp(BandPositions / imageWidth, 1, imageHeight);
+        int wanted = (BroadcastGemmPlan.MinimumTasks + batch - 1) / batch;
+        _bandRows = Math.Min(_bandRows, Math.Max(1, (imageHeight + wanted - 1) / wanted));
         _bands = (imageHeight + _bandRows - 1) / _bandRows;
         Tasks = batch * _bands;
         _bandRowFirst = new int[_bands];

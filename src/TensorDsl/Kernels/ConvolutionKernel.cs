@@ -431,6 +431,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>Whether the transposed correlation runs on the 256-bit broadcast tiles (<see cref="BroadcastScatterPlan"/>).</summary>
     internal bool ScattersByBroadcast => _broadcastScatter is not null;
 
+    /// <summary>The compute tasks per call of the broadcast correlation and transposed correlation (0 where they do not run; for tests).</summary>
+    internal (int Correlate, int Scatter) BroadcastTasks => (_broadcastCorrelate?.Tasks ?? 0, _broadcastScatter?.Tasks ?? 0);
+
     /// <summary>Whether the transposed correlation runs as GEMM and col2im (<see cref="Col2ImGemmPlan"/>).</summary>
     internal bool ScattersByCol2Im => _col2ImScatter is not null && _winogradScatter is null && _directScatter is null;
 

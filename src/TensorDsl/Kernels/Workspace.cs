@@ -25,7 +25,10 @@ internal static class Workspace
     [ThreadStatic]
     private static float[]? t_panel;
 
-    /// <summary>The calling thread's buffer for a transformed (padded, phase-split) input.</summary>
+    /// <summary>
+    /// The calling thread's buffer for a transformed (padded, phase-split) input; the broadcast plans also take it inside
+    /// their tasks, as each running thread's padded copy, so no caller may hold it across one of their calls.
+    /// </summary>
     public static float[] Source(int length) => Get(ref t_source, length);
 
     /// <summary>The calling thread's buffer for a second transformed input (the gradient in the weight gradient).</summary>
@@ -45,7 +48,7 @@ internal static class Workspace
 
     /// <summary>
     /// The calling thread's buffer for packed weights that the tiles load whole vectors of: <paramref name="length"/> floats
-    /// from a 64-byte boundary (see <see cref="Aligned"/>). Misaligned, every other AVX-512 load of the broadcast tiles'
+    /// from a 64-byte boundary (see <see cref="Aligned"/>). Misaligned, every AVX-512 load of the broadcast tiles'
     /// weights straddled two lines: strided_3x3's forward ran at 152 or 172 GFLOP per CPU-second on one thread, by the
     /// process's luck of where the buffer fell.
     /// </summary>

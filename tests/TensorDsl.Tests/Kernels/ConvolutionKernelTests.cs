@@ -485,7 +485,7 @@ public class ConvolutionKernelTests
         // run on the broadcast tiles: a plane in one chunk and in two (68×68 → 34×34 positions, the second chunk partial;
         // a resnet_stem-like 7×7 window over 3 channels), 128 channels (two AVX-512 blocks), stride 3 with a 5×5 window, a
         // stride along the rows only, padding as wide as the window's reach, no bias; 48 and 16 output channels (256-bit
-        // blocks only; the AVX-512 plan leaves them to the stacked direct GEMM), strides differing by axis. Each element
+        // blocks only; on AVX-512 the stacked direct GEMM takes 48, the GEMM plan 16), strides differing by axis. Each element
         // is the same FMA chain as the 256-bit GEMM tiles' (bit-identical).
         Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
         Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, kh, sh, ph), NaiveOps.ConvOutSize(w, kw, sw, pw));
@@ -791,6 +791,61 @@ public class ConvolutionKernelTests
         float[][] narrow = Run(false), wideResults = Run(true);
         Assert.Equal(narrow[0], wideResults[0]);
         Assert.Equal(narrow[1], wideResults[1]);
+    }
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 3)]
+    [InlineData(true, 1)]
+    public void Broadcast_plans_give_the_same_bits_on_any_thread_count_and_a_warm_call_allocates_nothing(bool wide, int n)
+    {
+        // The broadcast correlation (both widths) and the 256-bit broadcast transposed correlation of a strided 3×3
+        // window, 32 image channels and 64 grid channels: batch 1, whose single image is cut into several tasks (one task
+        // per image had left the second core idle), and batch 3. The same bits for 1, 2, 3 and 5 threads; a warm call
+        // allocates nothing on the calling thread (which runs tasks too).
+        if (wide && !MicroKernels.Avx512)
+        {
+            return;
+        }
+
+        const int c = 32, h = 14, gc = 64;
+        var kernel = new ConvolutionKernel(n, c, h, h, gc, 7, 7, 3, 3, 2, 2, 1, 1, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+        Assert.True(kernel.CorrelatesByBroadcast);
+        Assert.Equal(!wide && Fma.IsSupported, kernel.ScattersByBroadcast);
+        (int correlateTasks, int scatterTasks) = kernel.BroadcastTasks;
+        Assert.True(correlateTasks >= 2, $"{correlateTasks} correlation tasks");
+        Assert.True(wide || scatterTasks >= 2 * n, $"{scatterTasks} transposed-correlation tasks");
+        float[] x = TestData.RandomSingle(n * c * h * h, 101), w = TestData.RandomSingle(gc * c * 9, 102), b = TestData.RandomSingle(gc, 103), gy = TestData.RandomSingle(n * gc * 49, 104), bx = TestData.RandomSingle(c, 105);
+        float[] y = new float[n * gc * 49], gx = new float[x.Length];
+        float[][] Run()
+        {
+            kernel.Correlate(x, w, b, y);
+            kernel.Scatter(gy, w, bx, gx);
+            return new[] { (float[])y.Clone(), (float[])gx.Clone() };
+        }
+
+        int saved = TensorThreads.Count;
+        try
+        {
+            TensorThreads.Count = 1;
+            float[][] one = Run();
+            foreach (int threads in new[] { 2, 3, 5 })
+            {
+                TensorThreads.Count = threads;
+                float[][] many = Run();
+                Assert.Equal(one[0], many[0]);
+                Assert.Equal(one[1], many[1]);
+                Run();
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                kernel.Correlate(x, w, b, y);
+                kernel.Scatter(gy, w, bx, gx);
+                Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+        }
+        finally
+        {
+            TensorThreads.Count = saved;
+        }
     }
 
     [Fact]
