@@ -636,7 +636,7 @@ public class ConvolutionKernelTests
         // With the 256-bit tiles, strided transposed correlations into image channels in blocks of 16 run each stride
         // phase on the broadcast tiles (BroadcastScatterPlan): strided_3x3's input gradient scaled down, deconv_up's
         // 4×4 window (overlapping phases), odd sizes with three channel blocks and no bias, a stride along the rows only
-        // with 40-wide rows (two bands of rows, the second partial), a stride wider than the kernel (a third of the
+        // with 40-wide rows at batch 1 (bands of a few rows, the last partial), a stride wider than the kernel (a third of the
         // rows and columns no tap reaches: the bias alone), strides and padding differing by axis. Each element is the
         // same FMA chain as the GEMM plan's phases (bit-identical).
         Shape4 xs = new(n, c, h, w), ws = new(gc, c, kh, kw);
