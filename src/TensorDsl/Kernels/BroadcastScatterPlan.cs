@@ -48,6 +48,7 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
     private readonly int[] _bandRowFirst, _bandRowEnd;
     private readonly int[][] _bases, _targets;
 
+    /// <summary>One stride phase: its taps' offsets from a position's base in the padded grid, its weights, where they are packed.</summary>
     private sealed class Phase
     {
         public required int[] Offsets { get; init; }
@@ -58,71 +59,39 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
     }
 
     private BroadcastScatterPlan(
-        int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
-        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth, int batch)
+        int batch, InputTransform grid, GemmPhase[] phases, int imageChannels, int imageHeight, int imageWidth, int kernelArea, int strideHeight, int strideWidth, int padHeight, int padWidth)
     {
-        _gridChannels = gridChannels;
-        _gridHeight = gridHeight;
-        _gridWidth = gridWidth;
+        _gridChannels = grid.Channels;
+        _gridHeight = grid.Height;
+        _gridWidth = grid.Width;
         _imageChannels = imageChannels;
         _imageHeight = imageHeight;
         _imageWidth = imageWidth;
         _imagePlane = imageHeight * imageWidth;
-        _kernelArea = kernelHeight * kernelWidth;
+        _kernelArea = kernelArea;
         _blocks = imageChannels / BlockChannels;
 
-        // The grid padded on top and left by the phases' widest reach back (j, i up to the taps per phase − 1), below and
-        // right as far as the last phase positions read.
-        int tapsHigh = (kernelHeight + strideHeight - 1) / strideHeight, tapsWide = (kernelWidth + strideWidth - 1) / strideWidth;
-        _padTop = tapsHigh - 1;
-        _padLeft = tapsWide - 1;
-        int paddedHeight = gridHeight + _padTop, paddedWidth = gridWidth + _padLeft;
-        for (int r = 0; r < strideHeight; r++)
-        {
-            (_, int last) = ConvolutionKernel.PhaseRange(r, padHeight, strideHeight, imageHeight);
-            paddedHeight = Math.Max(paddedHeight, last + _padTop + 1);
-        }
-
-        for (int r = 0; r < strideWidth; r++)
-        {
-            (_, int last) = ConvolutionKernel.PhaseRange(r, padWidth, strideWidth, imageWidth);
-            paddedWidth = Math.Max(paddedWidth, last + _padLeft + 1);
-        }
-
-        _paddedWidth = paddedWidth;
-        _paddedPlane = paddedHeight * paddedWidth;
-
-        // Each phase's taps in (grid channel, j, i) order: offsets from a position's base, weights within an image channel's filter.
-        var phases = new List<Phase>();
-        var phaseOf = new int[strideHeight, strideWidth];
+        // The GEMM plan's padded grid (padded on top and left by the phases' widest reach back, below and right as far
+        // as the last phase positions read) and its phases, in (rh, rw) order: their taps in (grid channel, j, i) order,
+        // offsets relative to the phase's first position (its first tap, grid channel 0 at j = i = 0, is that position).
+        _padTop = grid.PadTop;
+        _padLeft = grid.PadLeft;
+        _paddedWidth = grid.ColsQ;
+        _paddedPlane = grid.Plane;
+        _phases = new Phase[phases.Length];
         int packed = 0;
-        for (int rh = 0; rh < strideHeight; rh++)
+        for (int p = 0; p < phases.Length; p++)
         {
-            for (int rw = 0; rw < strideWidth; rw++)
+            int[] offsets = (int[])phases[p].Offsets.Clone();
+            for (int k = offsets.Length - 1; k >= 0; k--)
             {
-                int jh = rh < kernelHeight ? (kernelHeight - rh + strideHeight - 1) / strideHeight : 0;
-                int jw = rw < kernelWidth ? (kernelWidth - rw + strideWidth - 1) / strideWidth : 0;
-                int taps = gridChannels * jh * jw;
-                int[] offsets = new int[taps], weightIndex = new int[taps];
-                for (int gc = 0, k = 0; gc < gridChannels; gc++)
-                {
-                    for (int j = 0; j < jh; j++)
-                    {
-                        for (int i = 0; i < jw; i++, k++)
-                        {
-                            offsets[k] = (gc * _paddedPlane) - (j * paddedWidth) - i;
-                            weightIndex[k] = (gc * imageChannels * _kernelArea) + ((rh + (strideHeight * j)) * kernelWidth) + rw + (strideWidth * i);
-                        }
-                    }
-                }
-
-                phaseOf[rh, rw] = phases.Count;
-                phases.Add(new Phase { Offsets = offsets, WeightIndex = weightIndex, PackedStart = packed });
-                packed += _blocks * taps * BlockChannels;
+                offsets[k] -= offsets[0];
             }
+
+            _phases[p] = new Phase { Offsets = offsets, WeightIndex = phases[p].WeightIndex, PackedStart = packed };
+            packed += _blocks * offsets.Length * BlockChannels;
         }
 
-        _phases = phases.ToArray();
         _packedLength = Math.Max(1, packed);
 
         // Bands of whole image rows, fewer rows where the batch is too small for the forward's minimum of tasks; per band
@@ -155,8 +124,8 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
                 for (int iw = 0; iw < imageWidth; iw++)
                 {
                     int rw = (iw + padWidth) % strideWidth, b = (iw + padWidth) / strideWidth;
-                    int p = phaseOf[rh, rw];
-                    bases[p].Add(((q + _padTop) * paddedWidth) + b + _padLeft);
+                    int p = (rh * strideWidth) + rw;
+                    bases[p].Add(grid.Offset(0, 0, 0, q + _padTop, b + _padLeft));
                     targets[p].Add((((ih - ih0) * imageWidth) + iw) * BlockChannels);
                 }
 
@@ -166,7 +135,7 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
             }
 
             _bandRowFirst[band] = rowFirst;
-            _bandRowEnd[band] = Math.Min(rowEnd, paddedHeight);
+            _bandRowEnd[band] = Math.Min(rowEnd, grid.RowsQ);
             for (int p = 0; p < _phases.Length; p++)
             {
                 while (bases[p].Count % GroupPositions != 0)
@@ -182,22 +151,28 @@ internal sealed class BroadcastScatterPlan : IWeightPanels
     }
 
     /// <summary>
-    /// Plans the transposed correlation of an N×GC×GH×GW grid with a window (stride, padding, kernel) into the N×IC×IH×IW
-    /// image, the weights GC×IC×KH×KW; null where it does not apply: it needs FMA, image channels in whole blocks of 16,
-    /// a stride (stride-1 windows have their own plans), at least <see cref="MinimumTaps"/> taps per phase on average, and
-    /// image rows at least a tile wide.
+    /// Plans the transposed correlation of the GEMM plan's padded grid (<paramref name="grid"/>: N×GC×GH×GW padded, stride
+    /// 1) into the N×IC×IH×IW image by its stride phases (<paramref name="phases"/>, in (rh, rw) order; weights GC×IC×KH×KW,
+    /// image channel c's filter <paramref name="kernelArea"/>·c past channel 0's); null where it does not apply: it needs
+    /// FMA, image channels in whole blocks of 16, a stride (stride-1 windows have their own plans), at least
+    /// <see cref="MinimumTaps"/> taps per phase on average, and image rows at least a tile wide.
     /// </summary>
     public static BroadcastScatterPlan? TryCreate(
-        int batch, int gridChannels, int gridHeight, int gridWidth, int imageChannels, int imageHeight, int imageWidth,
-        int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padHeight, int padWidth)
+        int batch, InputTransform grid, GemmPhase[] phases, int imageChannels, int imageHeight, int imageWidth, int kernelArea, int strideHeight, int strideWidth, int padHeight, int padWidth)
     {
+        int taps = 0;
+        foreach (GemmPhase phase in phases)
+        {
+            taps += phase.Taps;
+        }
+
         if (!Fma.IsSupported || imageChannels % BlockChannels != 0 || (strideHeight == 1 && strideWidth == 1)
-            || gridChannels * kernelHeight * kernelWidth < MinimumTaps * strideHeight * strideWidth || imageWidth < GroupPositions)
+            || taps < MinimumTaps * phases.Length || imageWidth < GroupPositions)
         {
             return null;
         }
 
-        return new BroadcastScatterPlan(gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth, batch);
+        return new BroadcastScatterPlan(batch, grid, phases, imageChannels, imageHeight, imageWidth, kernelArea, strideHeight, strideWidth, padHeight, padWidth);
     }
 
     /// <summary>Compute tasks per call: images × bands.</summary>

@@ -265,7 +265,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
             // position's sums at its own place (BroadcastScatterPlan), rather than the GEMM's wide rows copied out a
             // stride apart.
             _broadcastScatter = BroadcastScatterPlan.TryCreate(
-                batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, strideHeight, strideWidth, padHeight, padWidth);
+                batch, _gridTransform, phases, imageChannels, imageHeight, imageWidth, _kernelArea, strideHeight, strideWidth, padHeight, padWidth);
         }
 
         // 16 output channels, stride 1, no padding: the run tiles (RowBroadcastPlan), only output positions.
@@ -396,7 +396,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     }
 
     /// <summary>The range q0..q1 of phase positions q whose output row s·q + phase − pad lies in [0, size).</summary>
-    internal static (int First, int Last) PhaseRange(int phase, int pad, int stride, int size)
+    private static (int First, int Last) PhaseRange(int phase, int pad, int stride, int size)
     {
         int first = Math.Max(0, CeilDiv(pad - phase, stride));
         int last = FloorDiv(size - 1 + pad - phase, stride);
