@@ -47,6 +47,31 @@ public static class Program
             return 0;
         }
 
+        if (args.Length >= 3 && args[0] == "dist")
+        {
+            // dist CASE PART [CALLS]: the spread of single calls' wall times (percentiles), to tell a slow kernel from a noisy one.
+            SuiteCase c = System.Array.Find(SuiteCase.All, x => x.Name == args[1])!;
+            Action call = args[2] switch
+            {
+                "fwd" => c.Forward,
+                "bwd" => c.Backward,
+                _ => System.Array.Find(c.BackwardParts(), p => p.Name == args[2]).Call,
+            };
+            Compare.Warm(call);
+            int n = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 400;
+            double[] times = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                call();
+                times[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+
+            System.Array.Sort(times);
+            Console.WriteLine($"{c.Name} {args[2]}: " + string.Join(", ", System.Array.ConvertAll(new[] { 0, 10, 25, 50, 75, 90, 99 }, q => $"p{q} {times[System.Math.Min(n - 1, q * n / 100)]:F3}")));
+            return 0;
+        }
+
         if (args.Length >= 1 && args[0] == "tiles")
         {
             // tiles [K] [COUNT] [STRIDE]: each AVX-512 GEMM tile alone, operands in cache (the ceiling of the convolutions).
