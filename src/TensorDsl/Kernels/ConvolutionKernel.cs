@@ -98,12 +98,24 @@ public sealed class ConvolutionKernel : IPreparedGradient
 
     /// <summary>Whether each weight-gradient thread re-lays its own channels' grid gradient band by band (for tests).</summary>
     internal bool GradientTransposesPerThread => _winogradGradient is null && _gradientBanded;
+
+    /// <summary>Whether each weight-gradient thread also transforms its own taps' image planes (for tests).</summary>
+    internal bool GradientTransformsPerThread => _winogradGradient is null && _gradientTransformsPerThread;
     private readonly int _gradientTasks;
     private readonly int _gradientSourceLength;
 
     /// <summary>Where the weight gradient's reads of a group's transformed images end.</summary>
     private readonly int _gradientReadEnd;
     private readonly bool _gradientReadsImage;
+
+    /// <summary>
+    /// Whether each weight-gradient thread also transforms its own taps' image planes, image by image, into its own buffer
+    /// (banded, and the tiles do not read the image itself): no preparation pass, no groups of images.
+    /// </summary>
+    private readonly bool _gradientTransformsPerThread;
+
+    /// <summary>Elements a weight-gradient tile reads from a tap's offset on, at most (the grid's rows at the transformed rows' width).</summary>
+    private readonly int _gradientReadLength;
 
     /// <summary>Plans the kernels of one geometry; tables are built once here, so calls allocate nothing.</summary>
     public ConvolutionKernel(
@@ -316,6 +328,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
         _gradientTaps = taps;
         _gradientOffsets = new int[MicroKernels.RoundUp(taps, _gradientRows)];
         Array.Copy(offsets, _gradientOffsets, taps);
+
+        // Taps past the last (their sums are dropped) read the last tap's row: a plane the thread that takes them reads anyway.
+        _gradientOffsets.AsSpan(taps).Fill(offsets[taps - 1]);
         _gradientSequence = new int[_gradientLength];
         for (int i = 0; i < _gradientLength; i++)
         {
@@ -327,6 +342,17 @@ public sealed class ConvolutionKernel : IPreparedGradient
         int tapBlocks = _gradientOffsets.Length / _gradientRows;
         int channelBlocks = _gradientChannelsPadded / _gradientColumns;
         _gradientChannelGroups = Math.Clamp((MinimumGradientTasks + tapBlocks - 1) / tapBlocks, 1, channelBlocks);
+
+        // Where the threads re-lay their own channels' gradient (banded, below), a single channel group has every thread
+        // re-lay all of it: with two, two threads re-lay half each and both read the whole image instead, which pays where
+        // the gradient is no smaller than the image (pointwise_1x1, two threads, alternating runs: 1.43 → 1.24 ms; strided_3x3,
+        // whose image is twice its gradient, lost 11 %).
+        if ((wide || Fma.IsSupported) && tapBlocks * _gradientChannelGroups >= MinimumBandedTasks
+            && (long)gridChannels * gridHeight * gridWidth >= (long)imageChannels * imageHeight * imageWidth)
+        {
+            _gradientChannelGroups = Math.Max(_gradientChannelGroups, Math.Min(channelBlocks, 2));
+        }
+
         _gradientChannelGroup = (channelBlocks + _gradientChannelGroups - 1) / _gradientChannelGroups;
         _gradientChannelGroups = (channelBlocks + _gradientChannelGroup - 1) / _gradientChannelGroup;
         _gradientBlocks = tapBlocks * _gradientChannelGroups;
@@ -361,14 +387,20 @@ public sealed class ConvolutionKernel : IPreparedGradient
         }
 
         int readLength = gridHeight * colsQ;
+        _gradientReadLength = readLength;
 
         // No padding or stride and rows as wide as the image's (1×1 windows, 3×3 without padding, …): the transform is a
         // plain copy, and where every tile read stays inside its image the weight gradient reads the image itself.
         _gradientReadsImage = _imageTransform.StrideHeight == 1 && _imageTransform.StrideWidth == 1 && padHeight == 0 && padWidth == 0
             && _imageTransform.RowsQ == imageHeight && _imageTransform.ColsQ == imageWidth && maxOffset + readLength <= _imageTransform.Image;
         long groupBytes = sizeof(float) * (((long)_gradientLength * _gradientRowStride) + (_gradientReadsImage ? 0 : _imageTransform.Image));
-        _gradientGroup = (int)Math.Clamp(GradientGroupBytes / groupBytes, 1, batch);
-        _gradientReadEnd = ((_gradientGroup - 1) * _imageTransform.Image) + maxOffset + readLength;
+        // Where the threads re-lay their own gradient bands, they transform their own planes as well, each image just
+        // before its tiles read it, into their own L2: the shared pass had written a group's transformed images out to
+        // the shared cache and read them back, and each of its two waits took the other thread's hiccups (on two threads
+        // a tenth of strided_3x3's weight-gradient CPU time was spent waiting).
+        _gradientTransformsPerThread = _gradientBanded && !_gradientReadsImage;
+        _gradientGroup = _gradientTransformsPerThread ? batch : (int)Math.Clamp(GradientGroupBytes / groupBytes, 1, batch);
+        _gradientReadEnd = ((_gradientTransformsPerThread ? 0 : _gradientGroup - 1) * _imageTransform.Image) + maxOffset + readLength;
         _gradientSourceLength = Math.Max(_correlate.SourceLength, _gradientReadEnd);
     }
 
@@ -510,7 +542,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // memory's speed, about a tenth of the gradient's time on one thread).
         int group = _gradientGroup;
         float[] second = Workspace.Second(_gradientBanded ? 0 : group * _gradientLength * _gradientRowStride);
-        float[]? source = _gradientReadsImage ? null : Workspace.Source(_gradientSourceLength);
+        float[]? source = _gradientReadsImage || _gradientTransformsPerThread ? null : Workspace.Source(_gradientSourceLength);
         float[] sums = Workspace.Sums(_gradientTasks * GradientTileSize);
         for (int n0 = 0; n0 < _batch; n0 += group)
         {
@@ -539,7 +571,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// re-lay their own bands), the slack to clear (where the tiles do not read the image itself). In that order: the
     /// static split then gives the transforms and the transposes to different threads (resnet_stem: 3 planes, 4 blocks).
     /// </summary>
-    private int PrepareTasks(int images) => _gradientReadsImage ? images * PreparedTransposeBlocks : (images * (_imageChannels + PreparedTransposeBlocks)) + 1;
+    private int PrepareTasks(int images) => _gradientReadsImage || _gradientTransformsPerThread ? images * PreparedTransposeBlocks : (images * (_imageChannels + PreparedTransposeBlocks)) + 1;
 
     /// <summary>Grid blocks per image that the preparation pass transposes.</summary>
     private int PreparedTransposeBlocks => _gradientBanded ? 0 : TransposeBlocks;
@@ -689,7 +721,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
                     if (Fma.IsSupported)
                     {
                         // 256-bit: likewise from the transformed rows (positions along whole rows, the columns past the
-                        // grid's with zero gradient); taps past the last read tap 0's row, their sums are dropped.
+                        // grid's with zero gradient); taps past the last read the last tap's row, their sums are dropped.
                         for (int cb = cb0; cb < cb1; cb++)
                         {
                             MicroKernels.RowsTile256(
@@ -770,9 +802,26 @@ public sealed class ConvolutionKernel : IPreparedGradient
         ref float source = ref MemoryMarshal.GetReference(sourceSpan);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(_gradientOffsets);
         int skip = _imageTransform.ColsQ - _gradientWidth, run = skip == 0 ? int.MaxValue : _gradientWidth;
+        (int planeLo, int planeHi, int readEnd) = _gradientTransformsPerThread ? TransformPlanes(begin, end) : (0, 0, 0);
+        float[]? own = null;
+        if (_gradientTransformsPerThread)
+        {
+            // This thread's image buffer: its planes are transformed per image; the reads past its last plane (only at
+            // positions whose gradient is zero) find zeros, kept finite.
+            own = Workspace.Source(_gradientReadEnd);
+            int ownEnd = planeHi * _imageTransform.Plane;
+            own.AsSpan(ownEnd, Math.Max(0, readEnd - ownEnd)).Clear();
+            source = ref MemoryMarshal.GetArrayDataReference(own);
+        }
+
         for (int slot = 0; slot < images; slot++)
         {
-            int n = first + slot, at = _gradientReadsImage ? n : slot;
+            int n = first + slot, at = _gradientReadsImage ? n : _gradientTransformsPerThread ? 0 : slot;
+            for (int c = planeLo; c < planeHi; c++)
+            {
+                _imageTransform.Copy(sourceSpan, own, n, c, 0);
+            }
+
             for (int r0 = 0; r0 < _gridHeight; r0 += bandRows)
             {
                 int height = Math.Min(bandRows, _gridHeight - r0), length = height * _gradientWidth;
@@ -804,6 +853,32 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The transformed image planes First … End − 1 that weight-gradient tasks <paramref name="begin"/> … <paramref name="end"/>
+    /// − 1 read, and where their reads end (past End's first element where a tap's rows reach into the next plane).
+    /// </summary>
+    private (int First, int End, int ReadEnd) TransformPlanes(int begin, int end)
+    {
+        int lo = int.MaxValue, hi = 0, readEnd = 0;
+        for (int task = begin; task < end; task++)
+        {
+            int tap0 = GradientBlock(task).TapBlock * _gradientRows;
+            int tap1 = Math.Min(_gradientTaps, tap0 + _gradientRows);
+            for (int tap = tap0; tap < tap1; tap++)
+            {
+                readEnd = Math.Max(readEnd, _gradientOffsets[tap] + _gradientReadLength);
+            }
+
+            if (tap1 > tap0)
+            {
+                lo = Math.Min(lo, tap0 / _kernelArea);
+                hi = Math.Max(hi, ((tap1 - 1) / _kernelArea) + 1);
+            }
+        }
+
+        return lo < hi ? (lo, hi, readEnd) : (0, 0, 0);
     }
 
     /// <summary>

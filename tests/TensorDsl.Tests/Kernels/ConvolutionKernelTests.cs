@@ -154,7 +154,9 @@ public class ConvolutionKernelTests
         // (wide, N, C, H, W, OC, kernel, stride, pad), all with enough tasks for one part: a 7×7 stride-2 window whose
         // 61-row grid takes several bands (the last one shorter), a 1×1 window read from the image itself with a partial
         // channel block, few taps over 256 channels (several channel groups: the threads take different channels, and of
-        // three threads one takes part of each of two groups), and odd sizes with padding.
+        // three threads one takes part of each of two groups), odd sizes with padding, and a strided 3×3 window over 40
+        // channels whose threads transform their own planes (tap blocks of 6 cut planes of 9 taps: on three threads two
+        // threads transform a plane both read).
         TheoryData<bool, int, int, int, int, int, int, int, int> data = new();
         foreach (bool wide in MicroKernels.Avx512 ? new[] { false, true } : new[] { false })
         {
@@ -162,6 +164,7 @@ public class ConvolutionKernelTests
             data.Add(wide, 3, 256, 14, 14, 40, 1, 1, 0);
             data.Add(wide, 2, 96, 10, 10, 256, 1, 1, 0);
             data.Add(wide, 1, 40, 41, 23, 33, 5, 1, 2);
+            data.Add(wide, 2, 40, 17, 17, 64, 3, 2, 1);
         }
 
         return data;
@@ -175,6 +178,7 @@ public class ConvolutionKernelTests
         Shape4 ys = new(n, oc, NaiveOps.ConvOutSize(h, k, s, p), NaiveOps.ConvOutSize(w, k, s, p));
         var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, k, k, s, s, p, p, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide, winograd: false);
         Assert.Equal(wide || System.Runtime.Intrinsics.X86.Fma.IsSupported, kernel.GradientTransposesPerThread);
+        Assert.Equal(kernel.GradientTransposesPerThread && (s > 1 || p > 0), kernel.GradientTransformsPerThread);
         double[] x = TestData.Random(xs.Length, 91), gy = TestData.Random(ys.Length, 92);
         double[] expected = NaiveOps.Conv2dGradW(x, xs, gy, ys, k, k, s, s, p, p);
         string name = xs + " k" + k + " s" + s + " p" + p + " oc" + oc + (wide ? " wide" : " 256-bit");
@@ -245,16 +249,17 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
-    [InlineData(false, 3, 40, 80, 80, 64, 3, 2, 1)]
-    [InlineData(true, 3, 40, 80, 80, 64, 3, 2, 1)]
+    [InlineData(false, 3, 2, 160, 160, 64, 3, 2, 1)]
+    [InlineData(true, 3, 2, 160, 160, 64, 3, 2, 1)]
     [InlineData(false, 5, 24, 48, 48, 130, 1, 1, 0)]
     [InlineData(true, 5, 24, 48, 48, 130, 1, 1, 0)]
     public void The_weight_gradient_in_groups_of_images_matches_the_reference(bool wide, int n, int c, int h, int w, int oc, int k, int s, int p)
     {
         // Inputs too large to prepare whole within L2 are prepared and reduced a few images at a time, the sums kept
-        // across groups: several groups and a shorter last one, a strided window (transformed input) and a 1×1 window
-        // (the tiles read the image itself).
+        // across groups: several groups and a shorter last one, a strided window over two channels (few tasks: a shared
+        // preparation pass transforms the input) and a 1×1 window (the tiles read the image itself).
         (ConvolutionKernel kernel, Shape4 xs, Shape4 ws, Shape4 ys) = SquareKernel(wide, n, c, h, w, oc, k, s, p);
+        Assert.False(kernel.GradientTransformsPerThread);
         Assert.InRange(kernel.GradientGroup, 1, n - 1);
         Assert.NotEqual(0, n % kernel.GradientGroup);
         double[] x = TestData.Random(xs.Length, 91), gy = TestData.Random(ys.Length, 92);
