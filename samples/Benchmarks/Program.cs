@@ -50,7 +50,33 @@ public static class Program
         if (args.Length >= 3 && args[0] == "dist")
         {
             // dist CASE PART [CALLS]: the spread of single calls' wall times (percentiles), to tell a slow kernel from a noisy one.
+            // PART "seq": the backward's parts called in its order (each after the one before, as in a training step), each
+            // part's spread on its own line.
             SuiteCase c = System.Array.Find(SuiteCase.All, x => x.Name == args[1])!;
+            int calls = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 400;
+            if (args[2] == "seq")
+            {
+                (string Name, Action Call)[] parts = c.BackwardParts();
+                Compare.Warm(c.Backward);
+                double[][] partTimes = System.Array.ConvertAll(parts, _ => new double[calls]);
+                for (int i = 0; i < calls; i++)
+                {
+                    for (int j = 0; j < parts.Length; j++)
+                    {
+                        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                        parts[j].Call();
+                        partTimes[j][i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    }
+                }
+
+                for (int j = 0; j < parts.Length; j++)
+                {
+                    Console.WriteLine(Percentiles(c.Name + " " + parts[j].Name + " (in sequence)", partTimes[j]));
+                }
+
+                return 0;
+            }
+
             Action call = args[2] switch
             {
                 "fwd" => c.Forward,
@@ -58,17 +84,15 @@ public static class Program
                 _ => System.Array.Find(c.BackwardParts(), p => p.Name == args[2]).Call,
             };
             Compare.Warm(call);
-            int n = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 400;
-            double[] times = new double[n];
-            for (int i = 0; i < n; i++)
+            double[] times = new double[calls];
+            for (int i = 0; i < calls; i++)
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
                 call();
                 times[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
 
-            System.Array.Sort(times);
-            Console.WriteLine($"{c.Name} {args[2]}: " + string.Join(", ", System.Array.ConvertAll(new[] { 0, 10, 25, 50, 75, 90, 99 }, q => $"p{q} {times[System.Math.Min(n - 1, q * n / 100)]:F3}")));
+            Console.WriteLine(Percentiles(c.Name + " " + args[2], times));
             return 0;
         }
 
@@ -174,4 +198,11 @@ public static class Program
         return 0;
     }
 
+    /// <summary>"NAME: p0 …, p10 …, …, p99 …" of single calls' times in ms.</summary>
+    private static string Percentiles(string name, double[] times)
+    {
+        double[] sorted = (double[])times.Clone();
+        System.Array.Sort(sorted);
+        return $"{name}: " + string.Join(", ", System.Array.ConvertAll(new[] { 0, 10, 25, 50, 75, 90, 99 }, q => $"p{q} {sorted[System.Math.Min(sorted.Length - 1, q * sorted.Length / 100)]:F3}"));
+    }
 }
