@@ -57,6 +57,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
     private readonly BroadcastScatterPlan? _broadcastScatter;
     private readonly RowBroadcastPlan? _rowCorrelate;
     private readonly PointwiseGemmPlan? _pointwiseCorrelate, _pointwiseScatter;
+    private readonly StrideOneCol2ImPlan? _strideOneScatter;
     private readonly WinogradGradient? _winogradGradient;
 
     // Weight gradient: positions p = row·Wq + col of the image transform's row width; R taps × C grid channels per tile.
@@ -280,6 +281,13 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 batch, _gridTransform, phases, imageChannels, imageHeight, imageWidth, _kernelArea, strideHeight, strideWidth, padHeight, padWidth);
         }
 
+        // Stride 1 into at most a few image channels (seed_mnist's input gradient): GEMM into im2col columns, then col2im
+        // (StrideOneCol2ImPlan), rather than a per-phase GEMM with one tile row per image channel.
+        if (broadcast && strideHeight == 1 && strideWidth == 1 && _kernelArea > 1)
+        {
+            _strideOneScatter = StrideOneCol2ImPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, padHeight, padWidth, wide);
+        }
+
         // 16 output channels, stride 1, no padding: the run tiles (RowBroadcastPlan), only output positions.
         if (_directCorrelate is null && _broadcastCorrelate is null && _pointwiseCorrelate is null)
         {
@@ -468,6 +476,9 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>The compute tasks per call of the broadcast correlation and transposed correlation (0 where they do not run; for tests).</summary>
     internal (int Correlate, int Scatter) BroadcastTasks => (_broadcastCorrelate?.Tasks ?? 0, _broadcastScatter?.Tasks ?? 0);
 
+    /// <summary>Whether the transposed correlation runs as a stride-1 GEMM and col2im (<see cref="StrideOneCol2ImPlan"/>; for tests).</summary>
+    internal bool ScattersByStrideOneCol2Im => _strideOneScatter is not null && _winogradScatter is null && _directScatter is null;
+
     /// <summary>Whether the transposed correlation runs as GEMM and col2im (<see cref="Col2ImGemmPlan"/>).</summary>
     internal bool ScattersByCol2Im => _col2ImScatter is not null && _winogradScatter is null && _directScatter is null;
 
@@ -510,6 +521,10 @@ public sealed class ConvolutionKernel : IPreparedGradient
         else if (_directScatter is not null)
         {
             _directScatter.Run(grid, weight, bias, image);
+        }
+        else if (_strideOneScatter is not null)
+        {
+            _strideOneScatter.Run(grid, weight, bias, image);
         }
         else if (_pointwiseScatter is not null)
         {

@@ -703,6 +703,65 @@ public class ConvolutionKernelTests
         TensorAssert.Close(expected, gx, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " s" + sh + "×2 p" + ph + "×" + pw + " gc" + gc + " gx", xs.Dims);
     }
 
+    public static TheoryData<bool, int, int, int, int, int, int, int, int, int> StrideOneCol2ImShapes()
+    {
+        // (wide, N, C, H, W, GC, KH, KW, PH, PW): seed_mnist's input gradient (one image channel, 30 grid channels, 5 × 5),
+        // batch 1 with odd sizes, a non-square window and unequal padding, an even window padded along the rows only, a
+        // 7 × 7 window over two channels, padding wider than half the window (grid larger than the image: columns no
+        // image element takes), and four channels whose 64 column rows are a partial last block of most tile heights.
+        TheoryData<bool, int, int, int, int, int, int, int, int, int> data = new();
+        foreach (bool wide in MicroKernels.Avx512 ? new[] { false, true } : new[] { false })
+        {
+            data.Add(wide, 2, 1, 28, 28, 30, 5, 5, 0, 0);
+            data.Add(wide, 1, 3, 13, 11, 17, 3, 5, 1, 2);
+            data.Add(wide, 3, 4, 9, 9, 8, 2, 2, 0, 1);
+            data.Add(wide, 2, 2, 20, 20, 64, 7, 7, 3, 3);
+            data.Add(wide, 2, 1, 12, 40, 5, 3, 3, 2, 2);
+            data.Add(wide, 2, 4, 10, 10, 9, 4, 4, 1, 1);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(StrideOneCol2ImShapes))]
+    public void Stride_1_col2im_scatter_matches_the_reference_with_bias_on_any_thread_count(bool wide, int n, int c, int h, int w, int gc, int kh, int kw, int ph, int pw)
+    {
+        // Stride-1 transposed correlations into at most four image channels: a GEMM of the re-laid weights with the grid's
+        // planes into im2col columns per image, then col2im and the bias; one task per image, so the same bits on 1, 2
+        // and 3 threads.
+        Shape4 xs = new(n, c, h, w), ws = new(gc, c, kh, kw);
+        Shape4 ys = new(n, gc, NaiveOps.ConvOutSize(h, kh, 1, ph), NaiveOps.ConvOutSize(w, kw, 1, pw));
+        var kernel = new ConvolutionKernel(n, c, h, w, gc, ys.H, ys.W, kh, kw, 1, 1, ph, pw, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide, winograd: false);
+        Assert.True(kernel.ScattersByStrideOneCol2Im);
+        double[] wt = TestData.Random(ws.Length, 71), b = TestData.Random(c, 72), gy = TestData.Random(ys.Length, 73);
+        double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, 1, 1, ph, pw);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            expected[i] += b[i / (h * w) % c];
+        }
+
+        string name = xs + " k" + kh + "×" + kw + " p" + ph + "×" + pw + " gc" + gc + (wide ? " wide" : " 256-bit");
+        int saved = TensorThreads.Count;
+        try
+        {
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                TensorThreads.Count = threads;
+                float[] gx = Filled(xs.Length);
+                kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), TestData.ToSingle(b), gx);
+                TensorAssert.Close(expected, gx, RelTol, AbsTol, name + ", " + threads + " threads", xs.Dims);
+                first ??= gx;
+                Assert.Equal(first, gx);
+            }
+        }
+        finally
+        {
+            TensorThreads.Count = saved;
+        }
+    }
+
     [Theory]
     [InlineData(2, 20, 28, 28, 32, 3, 3, 1)]
     [InlineData(3, 5, 13, 11, 40, 3, 3, 1)]
