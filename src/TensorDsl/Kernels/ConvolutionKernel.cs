@@ -100,12 +100,18 @@ public sealed class ConvolutionKernel : IPreparedGradient
     /// <summary>Whether each weight-gradient thread re-lays its own channels' grid gradient band by band (for tests).</summary>
     internal bool GradientTransposesPerThread => _winogradGradient is null && _gradientBanded;
 
+    /// <summary>Groups of grid-channel blocks the weight gradient's tasks are split into (1 with the Winograd gradient; for tests).</summary>
+    internal int GradientChannelGroups => _winogradGradient is null ? _gradientChannelGroups : 1;
+
     /// <summary>Whether each weight-gradient thread also transforms its own taps' image planes (for tests).</summary>
     internal bool GradientTransformsPerThread => _winogradGradient is null && _gradientTransformsPerThread;
     private readonly int _gradientTasks;
     private readonly int _gradientSourceLength;
 
-    /// <summary>Where the weight gradient's reads of a group's transformed images end.</summary>
+    /// <summary>
+    /// Where the weight gradient's reads of a group's transformed images end (where each thread transforms its own
+    /// planes: the length of its buffer, at least one whole transformed image).
+    /// </summary>
     private readonly int _gradientReadEnd;
     private readonly bool _gradientReadsImage;
 
@@ -281,13 +287,6 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 batch, _gridTransform, phases, imageChannels, imageHeight, imageWidth, _kernelArea, strideHeight, strideWidth, padHeight, padWidth);
         }
 
-        // Stride 1 into at most a few image channels (seed_mnist's input gradient): GEMM into im2col columns, then col2im
-        // (StrideOneCol2ImPlan), rather than a per-phase GEMM with one tile row per image channel.
-        if (broadcast && strideHeight == 1 && strideWidth == 1 && _kernelArea > 1)
-        {
-            _strideOneScatter = StrideOneCol2ImPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, padHeight, padWidth, wide);
-        }
-
         // 16 output channels, stride 1, no padding: the run tiles (RowBroadcastPlan), only output positions.
         if (_directCorrelate is null && _broadcastCorrelate is null && _pointwiseCorrelate is null)
         {
@@ -313,6 +312,14 @@ public sealed class ConvolutionKernel : IPreparedGradient
             {
                 _winogradScatter = new WinogradPlan(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, 2 - padHeight, 9, imageChannels * 9, flip: true, wide);
             }
+        }
+
+        // Stride 1 into at most a few image channels (seed_mnist's input gradient), where Winograd does not take it: GEMM
+        // into im2col columns, then col2im (StrideOneCol2ImPlan), rather than a per-phase GEMM with one tile row per
+        // image channel.
+        if (broadcast && _winogradScatter is null && strideHeight == 1 && strideWidth == 1 && _kernelArea > 1)
+        {
+            _strideOneScatter = StrideOneCol2ImPlan.TryCreate(batch, gridChannels, gridHeight, gridWidth, imageChannels, imageHeight, imageWidth, kernelHeight, kernelWidth, padHeight, padWidth, wide);
         }
 
         // ---- weight gradient: a GEMM over the positions of every image, gW[tap, gc] = Σ x[tap offset + p] · g[p, gc],
@@ -410,7 +417,11 @@ public sealed class ConvolutionKernel : IPreparedGradient
         // a tenth of strided_3x3's weight-gradient CPU time was spent waiting).
         _gradientTransformsPerThread = _gradientBanded && !_gradientReadsImage;
         _gradientGroup = _gradientTransformsPerThread ? batch : (int)Math.Clamp(GradientGroupBytes / groupBytes, 1, batch);
-        _gradientReadEnd = ((_gradientTransformsPerThread ? 0 : _gradientGroup - 1) * _imageTransform.Image) + maxOffset + readLength;
+        // One transformed image per thread, or a group's: whole planes, and the tiles' reads past them (a window narrower
+        // than its stride reads no last phase, so the reads can end before the last plane does).
+        _gradientReadEnd = _gradientTransformsPerThread
+            ? Math.Max(_imageTransform.Image, maxOffset + readLength)
+            : ((_gradientGroup - 1) * _imageTransform.Image) + maxOffset + readLength;
         _gradientSourceLength = Math.Max(_correlate.SourceLength, _gradientReadEnd);
     }
 

@@ -154,9 +154,11 @@ public class ConvolutionKernelTests
         // (wide, N, C, H, W, OC, kernel, stride, pad), all with enough tasks for one part: a 7×7 stride-2 window whose
         // 61-row grid takes several bands (the last one shorter), a 1×1 window read from the image itself with a partial
         // channel block, few taps over 256 channels (several channel groups: the threads take different channels, and of
-        // three threads one takes part of each of two groups), odd sizes with padding, and a strided 3×3 window over 40
+        // three threads one takes part of each of two groups), odd sizes with padding, a strided 3×3 window over 40
         // channels whose threads transform their own planes (tap blocks of 6 cut planes of 9 taps: on three threads two
-        // threads transform a plane both read).
+        // threads transform a plane both read), and windows narrower than their stride (1×1 stride 2, 2×2 stride 3: no
+        // tap reads the last stride phase, so the reads end before the last transformed plane does); with the 256-bit
+        // tiles also three channels into 512 (one tap block, many channel groups).
         TheoryData<bool, int, int, int, int, int, int, int, int> data = new();
         foreach (bool wide in MicroKernels.Avx512 ? new[] { false, true } : new[] { false })
         {
@@ -165,6 +167,12 @@ public class ConvolutionKernelTests
             data.Add(wide, 2, 96, 10, 10, 256, 1, 1, 0);
             data.Add(wide, 1, 40, 41, 23, 33, 5, 1, 2);
             data.Add(wide, 2, 40, 17, 17, 64, 3, 2, 1);
+            data.Add(wide, 2, 96, 16, 16, 64, 1, 2, 0);
+            data.Add(wide, 1, 40, 20, 20, 48, 2, 3, 0);
+            if (!wide)
+            {
+                data.Add(wide, 2, 3, 16, 16, 512, 1, 2, 0);
+            }
         }
 
         return data;
@@ -186,9 +194,15 @@ public class ConvolutionKernelTests
         try
         {
             float[]? first = null;
+            // First on a thread of its own, alone: its scratch buffers are allocated at the sizes this kernel asks for.
+            TensorThreads.Count = 1;
+            float[] fresh = Filled(ws.Length);
+            OnFreshThread(() => kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), fresh));
+            TensorAssert.Close(expected, fresh, RelTol, AbsTol * 10, name + " gw, fresh thread", ws.Dims);
             foreach (int threads in new[] { 1, 2, 3 })
             {
                 TensorThreads.Count = threads;
+                PoisonWorkspaces();
                 float[] gw = Filled(ws.Length);
                 kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
                 TensorAssert.Close(expected, gw, RelTol, AbsTol * 10, name + " gw, " + threads + " threads", ws.Dims);
@@ -708,7 +722,7 @@ public class ConvolutionKernelTests
         // (wide, N, C, H, W, GC, KH, KW, PH, PW): seed_mnist's input gradient (one image channel, 30 grid channels, 5 × 5),
         // batch 1 with odd sizes, a non-square window and unequal padding, an even window padded along the rows only, a
         // 7 × 7 window over two channels, padding wider than half the window (grid larger than the image: columns no
-        // image element takes), and four channels whose 64 column rows are a partial last block of most tile heights.
+        // image element takes), and four 4 × 4 channels (64 column rows).
         TheoryData<bool, int, int, int, int, int, int, int, int, int> data = new();
         foreach (bool wide in MicroKernels.Avx512 ? new[] { false, true } : new[] { false })
         {
@@ -733,7 +747,7 @@ public class ConvolutionKernelTests
         Shape4 xs = new(n, c, h, w), ws = new(gc, c, kh, kw);
         Shape4 ys = new(n, gc, NaiveOps.ConvOutSize(h, kh, 1, ph), NaiveOps.ConvOutSize(w, kw, 1, pw));
         var kernel = new ConvolutionKernel(n, c, h, w, gc, ys.H, ys.W, kh, kw, 1, 1, ph, pw, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide, winograd: false);
-        Assert.True(kernel.ScattersByStrideOneCol2Im);
+        Assert.Equal(wide || Fma.IsSupported, kernel.ScattersByStrideOneCol2Im);
         double[] wt = TestData.Random(ws.Length, 71), b = TestData.Random(c, 72), gy = TestData.Random(ys.Length, 73);
         double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, 1, 1, ph, pw);
         for (int i = 0; i < expected.Length; i++)
@@ -749,6 +763,7 @@ public class ConvolutionKernelTests
             foreach (int threads in new[] { 1, 2, 3 })
             {
                 TensorThreads.Count = threads;
+                PoisonWorkspaces();
                 float[] gx = Filled(xs.Length);
                 kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), TestData.ToSingle(b), gx);
                 TensorAssert.Close(expected, gx, RelTol, AbsTol, name + ", " + threads + " threads", xs.Dims);
@@ -932,10 +947,77 @@ public class ConvolutionKernelTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_weight_gradient_no_smaller_than_its_image_is_re_laid_in_two_channel_groups(bool wide)
+    {
+        // 384 channels into 384 through a 1×1 window: enough tap blocks for one channel group by the task count alone,
+        // but the grid gradient is as large as the image, so two threads re-lay half of it each; the sums are unchanged.
+        if (wide && !MicroKernels.Avx512)
+        {
+            return;
+        }
+
+        const int n = 1, c = 384, h = 8, w = 8, oc = 384;
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, 1, 1), ys = new(n, oc, h, w);
+        var kernel = new ConvolutionKernel(n, c, h, w, oc, h, w, 1, 1, 1, 1, 0, 0, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+        Assert.Equal(wide || Fma.IsSupported, kernel.GradientTransposesPerThread);
+        if (kernel.GradientTransposesPerThread)
+        {
+            Assert.Equal(2, kernel.GradientChannelGroups);
+        }
+
+        double[] x = TestData.Random(xs.Length, 81), gy = TestData.Random(ys.Length, 82);
+        AssertWeightGradientMatchesReference(x, xs, gy, ys, ws, 1, 0, WeightGradientOf(kernel, x, gy, ws));
+    }
+
     private static float[] Filled(int length)
     {
         float[] values = new float[length];
         Array.Fill(values, float.NaN);
         return values;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a new thread (fresh thread-local scratch buffers) and rethrows what it threw.</summary>
+    private static void OnFreshThread(Action action)
+    {
+        Exception? failure = null;
+        var thread = new System.Threading.Thread(() =>
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    /// <summary>
+    /// Fills every thread's scratch buffers (a transformed image, tiles) with NaN, grown first to more than the tests'
+    /// kernels take, so that a kernel reading scratch it did not write in that call yields NaN rather than a leftover.
+    /// </summary>
+    private static void PoisonWorkspaces()
+    {
+        var job = new PoisonJob();
+        TensorThreads.Run(TensorThreads.Count, ref job);
+    }
+
+    private struct PoisonJob : IParallelJob
+    {
+        public void Execute(int begin, int end)
+        {
+            Workspace.Source(1 << 20).AsSpan().Fill(float.NaN);
+            Workspace.Tile(1 << 20).AsSpan().Fill(float.NaN);
+        }
     }
 }
