@@ -59,11 +59,14 @@ public static partial class MicroKernels
     public static int ColumnsFor(int rows) => 96 / rows;
 
     /// <summary>256-bit tile rows for a GEMM of <paramref name="rows"/> × <paramref name="columns"/>: least padded work.</summary>
-    public static int RowsFor(int rows, int columns)
+    public static int RowsFor(int rows, int columns) => RowsFor(rows, columns, [6, 4, 3, 2, 1]);
+
+    /// <summary>The 256-bit tile rows of <paramref name="candidates"/> that compute least (padded); the first of equals.</summary>
+    public static int RowsFor(int rows, int columns, ReadOnlySpan<int> candidates)
     {
-        int best = 6;
+        int best = candidates[0];
         long bestWork = long.MaxValue;
-        foreach (int r in (ReadOnlySpan<int>)[6, 4, 3, 2, 1])
+        foreach (int r in candidates)
         {
             long work = (long)RoundUp(rows, r) * RoundUp(columns, ColumnsFor(r));
             if (work < bestWork)
@@ -79,7 +82,7 @@ public static partial class MicroKernels
     /// <summary>
     /// Rows of the 256-bit weight-gradient tiles (<see cref="RowsTile256"/>) for <paramref name="rows"/> taps ×
     /// <paramref name="columns"/> grid channels: 6 (two loads of the transposed gradient per step, which come from L2,
-    /// against four for 3 rows) unless that computes over 5 % more than the least padded choice (<see cref="RowsFor"/>).
+    /// against four for 3 rows) unless that computes over 5 % more than the least padded choice (<see cref="RowsFor(int, int)"/>).
     /// One thread, alternating runs: resnet_stem's 147 taps × 64 channels 58 → 69 GFLOP/CPU-s on 6 rows (150 taps) against
     /// 3; seed_mnist's 25 × 30 stays on 3 (6 rows pad 11 % more, 43–45 against 42).
     /// </summary>

@@ -92,22 +92,7 @@ internal sealed class StrideOneCol2ImPlan
     /// The 256-bit tile rows: the least padded of 6, 4 and 3. The least padded of all was one row for seed_mnist's 25
     /// column rows, each grid load feeding one FMA again (two threads, AVX-512 off: 0.94–0.98 against 0.72 ms with 3).
     /// </summary>
-    private static int Rows256(int columnRows, int plane)
-    {
-        int best = 6;
-        long bestWork = long.MaxValue;
-        foreach (int r in (ReadOnlySpan<int>)[6, 4, 3])
-        {
-            long work = (long)MicroKernels.RoundUp(columnRows, r) * MicroKernels.RoundUp(plane, MicroKernels.ColumnsFor(r));
-            if (work < bestWork)
-            {
-                best = r;
-                bestWork = work;
-            }
-        }
-
-        return best;
-    }
+    private static int Rows256(int columnRows, int plane) => MicroKernels.RowsFor(columnRows, plane, [6, 4, 3]);
 
     public void Run(ReadOnlySpan<float> grid, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> image)
     {
