@@ -109,17 +109,9 @@ internal sealed class PointwiseGemmPlan
         {
             // The tiles broadcast consecutive weights of one output channel: re-lay w[k·M + m] as [m·K + k], on the caller's
             // workspace (a quarter MiB for 256 × 256, against milliseconds of GEMM).
-            float[] laid = Workspace.Packed(m * k);
-            for (int row = 0; row < k; row++)
-            {
-                ReadOnlySpan<float> from = weight.Slice(row * m, m);
-                for (int col = 0; col < m; col++)
-                {
-                    laid[(col * k) + row] = from[col];
-                }
-            }
-
-            weights = laid.AsSpan(0, m * k);
+            Span<float> laid = Workspace.Packed(m * k).AsSpan(0, m * k);
+            Transpose.Matrix(weight, k, m, laid);
+            weights = laid;
         }
 
         var job = new ComputeJob { Plan = this, Input = input, Weight = weights, Bias = bias, Output = output };

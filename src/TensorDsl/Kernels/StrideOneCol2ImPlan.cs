@@ -107,14 +107,7 @@ internal sealed class StrideOneCol2ImPlan
         // The tiles broadcast consecutive weights of one column row: W[gc·M + m] re-laid as [m·GC + gc], on the caller's
         // workspace (seed_mnist: 750 floats).
         float[] laid = Workspace.Packed(m * k);
-        for (int gc = 0; gc < k; gc++)
-        {
-            ReadOnlySpan<float> from = weight.Slice(gc * m, m);
-            for (int row = 0; row < m; row++)
-            {
-                laid[(row * k) + gc] = from[row];
-            }
-        }
+        Transpose.Matrix(weight, k, m, laid);
 
         var job = new ComputeJob { Plan = this, Grid = grid, Weight = laid, Bias = bias, Image = image };
         TensorThreads.Run(_batch, ref job);

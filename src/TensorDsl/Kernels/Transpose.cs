@@ -9,6 +9,19 @@ namespace TensorDsl.Kernels;
 /// <summary>Transposes of small blocks in AVX-512 (or AVX) registers, for re-laying tensors between channel- and position-major.</summary>
 internal static class Transpose
 {
+    /// <summary><c>to[c·rows + r] = from[r·columns + c]</c>: a rows × columns matrix re-laid column-major (weights, once per call).</summary>
+    public static void Matrix(ReadOnlySpan<float> from, int rows, int columns, Span<float> to)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = from.Slice(r * columns, columns);
+            for (int c = 0; c < columns; c++)
+            {
+                to[(c * rows) + r] = row[c];
+            }
+        }
+    }
+
     /// <summary>
     /// <c>to[p·ldTo + c] = from[c·ldFrom + p]</c> for p &lt; 16 and c &lt; 16, with the rows c ≥ <paramref name="rows"/> read
     /// as zero. Four stages of register shuffles (32-bit and 64-bit unpacks, then two of 128-bit lanes). Needs AVX-512F.

@@ -672,11 +672,7 @@ public class ConvolutionKernelTests
         }
 
         float[] gemm = Run(false), tiles = Run(true);
-        double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, sh, sw, ph, pw);
-        for (int i = 0; biased && i < expected.Length; i++)
-        {
-            expected[i] += b[i / (h * w) % c];
-        }
+        double[] expected = InputGradientWithBias(wt, ws, gy, ys, xs, sh, sw, ph, pw, biased ? b : null);
 
         TensorAssert.Close(expected, tiles, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " s" + sh + "×" + sw + " p" + ph + "×" + pw + " gc" + gc + " gx", xs.Dims);
         Assert.Equal(gemm, tiles);
@@ -708,11 +704,7 @@ public class ConvolutionKernelTests
         Assert.Equal(MicroKernels.Avx512, kernel.ScattersByCol2Im);
         float[] gx = Filled(xs.Length);
         kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), TestData.ToSingle(b), gx);
-        double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, sh, 2, ph, pw);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            expected[i] += b[i / (h * w) % c];
-        }
+        double[] expected = InputGradientWithBias(wt, ws, gy, ys, xs, sh, 2, ph, pw, b);
 
         TensorAssert.Close(expected, gx, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " s" + sh + "×2 p" + ph + "×" + pw + " gc" + gc + " gx", xs.Dims);
     }
@@ -749,11 +741,7 @@ public class ConvolutionKernelTests
         var kernel = new ConvolutionKernel(n, c, h, w, gc, ys.H, ys.W, kh, kw, 1, 1, ph, pw, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide, winograd: false);
         Assert.Equal(wide || Fma.IsSupported, kernel.ScattersByStrideOneCol2Im);
         double[] wt = TestData.Random(ws.Length, 71), b = TestData.Random(c, 72), gy = TestData.Random(ys.Length, 73);
-        double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, 1, 1, ph, pw);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            expected[i] += b[i / (h * w) % c];
-        }
+        double[] expected = InputGradientWithBias(wt, ws, gy, ys, xs, 1, 1, ph, pw, b);
 
         string name = xs + " k" + kh + "×" + kw + " p" + ph + "×" + pw + " gc" + gc + (wide ? " wide" : " 256-bit");
         int saved = TensorThreads.Count;
@@ -805,11 +793,7 @@ public class ConvolutionKernelTests
         }
 
         float[] streamed = Run(0), ordinary = Run(long.MaxValue);
-        double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, 2, 2, p, p);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            expected[i] += b[i / (h * w) % c];
-        }
+        double[] expected = InputGradientWithBias(wt, ws, gy, ys, xs, 2, 2, p, p, b);
 
         TensorAssert.Close(expected, streamed, RelTol, AbsTol, xs + " streamed gx", xs.Dims);
         Assert.Equal(ordinary, streamed);
@@ -970,6 +954,18 @@ public class ConvolutionKernelTests
 
         double[] x = TestData.Random(xs.Length, 81), gy = TestData.Random(ys.Length, 82);
         AssertWeightGradientMatchesReference(x, xs, gy, ys, ws, 1, 0, WeightGradientOf(kernel, x, gy, ws));
+    }
+
+    /// <summary>The naive transposed correlation (conv2d's input gradient), plus a bias per image channel where given.</summary>
+    private static double[] InputGradientWithBias(double[] wt, Shape4 ws, double[] gy, Shape4 ys, Shape4 xs, int sh, int sw, int ph, int pw, double[]? bias)
+    {
+        double[] expected = NaiveOps.Conv2dGradX(wt, ws, gy, ys, xs, sh, sw, ph, pw);
+        for (int i = 0; bias is not null && i < expected.Length; i++)
+        {
+            expected[i] += bias[i / (xs.H * xs.W) % xs.C];
+        }
+
+        return expected;
     }
 
     private static float[] Filled(int length)
