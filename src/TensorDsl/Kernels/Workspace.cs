@@ -26,8 +26,9 @@ internal static class Workspace
     private static float[]? t_panel;
 
     /// <summary>
-    /// The calling thread's buffer for a transformed (padded, phase-split) input; the broadcast plans also take it inside
-    /// their tasks, as each running thread's padded copy, so no caller may hold it across one of their calls.
+    /// The calling thread's buffer for a transformed (padded, phase-split) input; the broadcast plans (each running
+    /// thread's padded copy) and the weight gradient's banded tasks (each thread's own transformed image) also take it
+    /// inside their tasks, so no caller may hold it across one of their calls.
     /// </summary>
     public static float[] Source(int length) => Get(ref t_source, length);
 
