@@ -140,13 +140,13 @@ def run_dispatch(w, sizes, method):
     w("")
 
 
-def tile_method(w, signature, declared, cells, step, setup=(), vector="Vector512", unroll=1):
+def tile_method(w, signature, declared, cells, step, setup=(), vector="Vector512", unroll=1, unsafe=False):
     """One private tile method: its accumulators (loaded from c when it accumulates), the `setup` lines, the reduction
     loop over i < k whose body `step()` writes, and the accumulators stored back to c. With `unroll` > 1 the loop takes
     `unroll` steps an iteration, each in its own block written by `step(u)` for reduction index i + u, then the last
-    k mod `unroll` steps one at a time, likewise by `step(0)`."""
+    k mod `unroll` steps one at a time, likewise by `step(0)`. `unsafe` marks the method unsafe (for prefetches)."""
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void {signature}")
+    w(f"    private static {'unsafe ' if unsafe else ''}void {signature}")
     w("    {")
     begin_accumulators(w, declared, cells, vector)
     for line in setup:
