@@ -21,12 +21,14 @@ namespace TensorDsl.Kernels;
 internal sealed class StrideOneCol2ImPlan
 {
     /// <summary>
-    /// Image channels the plan takes at most: with more, the per-phase GEMM's tiles have rows enough. On the 256-bit tiles
-    /// lenet_c2's 6 channels (16 grid channels, 5 × 5) ran faster here (two threads, medians in the backward's order:
-    /// 0.42–0.45 → 0.33 ms on a Zen 4 with AVX-512 off, faster on a Zen 5 with it off too); on the AVX-512 tiles they
-    /// ran slower on the Zen 5 (though 0.43 → 0.32 ms on the Zen 4), so there the plan keeps to 4.
+    /// Image channels the plan takes at most: with more, the per-phase GEMM's tiles have rows enough. lenet_c2's 6
+    /// channels (16 grid channels, 5 × 5; the per-phase GEMM multiplies the grid's padding too, 2.5 × the sums' work) ran
+    /// faster this way on a Zen 4 (two threads, medians in the backward's order, alternating builds: 0.42–0.45 → 0.33 ms
+    /// on the 256-bit tiles, 0.43–0.44 → 0.32 ms on AVX-512, and 0.61 → 0.33–0.34 ms in the machine's slow spells, when
+    /// the per-phase GEMM slowed and this did not) and on the 256-bit tiles of a Zen 5; on the Zen 5's AVX-512 tiles, whose
+    /// FMAs are twice as wide, it was 7–15 % slower (0.27–0.30 → 0.32 ms).
     /// </summary>
-    public static int MaximumImageChannels(bool wide) => wide ? 4 : 8;
+    public const int MaximumImageChannels = 8;
 
     private readonly int _batch, _gridChannels, _gridWidth, _plane, _imageChannels, _imageHeight, _imageWidth;
     private readonly int _kernelHeight, _kernelWidth, _padHeight, _padWidth, _gridHeight;
@@ -75,7 +77,7 @@ internal sealed class StrideOneCol2ImPlan
         int kernelHeight, int kernelWidth, int padHeight, int padWidth, bool wide)
     {
         int columnRows = imageChannels * kernelHeight * kernelWidth, plane = gridHeight * gridWidth;
-        if (!(wide ? MicroKernels.Avx512 : Fma.IsSupported) || imageChannels > MaximumImageChannels(wide) || kernelHeight * kernelWidth < 2)
+        if (!(wide ? MicroKernels.Avx512 : Fma.IsSupported) || imageChannels > MaximumImageChannels || kernelHeight * kernelWidth < 2)
         {
             return null;
         }

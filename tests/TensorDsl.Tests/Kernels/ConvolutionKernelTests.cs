@@ -728,13 +728,10 @@ public class ConvolutionKernelTests
             data.Add(wide, 2, 2, 20, 20, 64, 7, 7, 3, 3);
             data.Add(wide, 2, 1, 12, 40, 5, 3, 3, 2, 2);
             data.Add(wide, 2, 4, 10, 10, 9, 4, 4, 1, 1);
-            if (!wide)
-            {
-                // The 256-bit tiles take up to 8 channels: lenet_c2's input gradient (6 channels, 16 grid channels, the
-                // grid padded by 4), and 8 channels of 3 × 3 with padding 1.
-                data.Add(wide, 2, 6, 14, 14, 16, 5, 5, 0, 0);
-                data.Add(wide, 2, 8, 9, 9, 12, 3, 3, 1, 1);
-            }
+            // Up to 8 channels: lenet_c2's input gradient (6 channels, 16 grid channels, the grid padded by 4), and 8
+            // channels of 3 × 3 with padding 1.
+            data.Add(wide, 2, 6, 14, 14, 16, 5, 5, 0, 0);
+            data.Add(wide, 2, 8, 9, 9, 12, 3, 3, 1, 1);
         }
 
         return data;
@@ -744,7 +741,7 @@ public class ConvolutionKernelTests
     [MemberData(nameof(StrideOneCol2ImShapes))]
     public void Stride_1_col2im_scatter_matches_the_reference_with_bias_on_any_thread_count(bool wide, int n, int c, int h, int w, int gc, int kh, int kw, int ph, int pw)
     {
-        // Stride-1 transposed correlations into a few image channels (4, or 8 on the 256-bit tiles): a GEMM of the re-laid weights with the grid's
+        // Stride-1 transposed correlations into at most eight image channels: a GEMM of the re-laid weights with the grid's
         // planes into im2col columns per image, then col2im and the bias; one task per image, so the same bits on 1, 2
         // and 3 threads.
         Shape4 xs = new(n, c, h, w), ws = new(gc, c, kh, kw);
