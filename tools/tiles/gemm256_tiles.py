@@ -9,6 +9,7 @@ UNROLL = 4
 # Each step asks for its B row's line two tiles ahead: the rows a tap apart are dozens of streams (resnet_stem's input
 # gradient: 12 grid channels × 4 tap rows per reduction block), more than the hardware prefetchers follow, and the
 # tiles waited on L2 (that gradient, one thread, Zen 4 with AVX-512 off: 42–44 → 24–26 ms; one tile ahead did nothing).
+# The address is formed on the raw pointer: a managed pointer past the buffer's end must not exist even unused.
 PREFETCH_TILES = 2
 w = Writer()
 open_class(w, [
@@ -26,7 +27,7 @@ for n, (R, V) in enumerate(SHAPES):
     def step(u):
         index = f"i + {u}" if u else "i"
         w(f"                ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, {index}));")
-        w(f"                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, {PREFETCH_TILES * 8 * V})));")
+        w(f"                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + {PREFETCH_TILES * 8 * V});")
         fma_step(w, R, V, lambda v: f"Vector256.LoadUnsafe(ref source, {8 * v})", lambda r: f"Unsafe.Add(ref a, {r})",
                  vector="Vector256", fma="Fma.MultiplyAdd", load_once_from=4, indent=16)
         w(f"                a = ref Unsafe.Add(ref a, {R});")

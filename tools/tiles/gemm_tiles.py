@@ -19,7 +19,7 @@ for n, (R, V) in enumerate(SHAPES):
 
     def step():
         w("            ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));")
-        w(f"            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, {PREFETCH_TILES * 16 * V})));")
+        w(f"            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + {PREFETCH_TILES * 16 * V});")
         fma_step(w, R, V, lambda v: f"Vector512.LoadUnsafe(ref source, {16*v})", lambda r: f"Unsafe.Add(ref a, {r})")
         w(f"            a = ref Unsafe.Add(ref a, {R});")
 

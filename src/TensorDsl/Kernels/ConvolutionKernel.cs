@@ -287,7 +287,7 @@ public sealed class ConvolutionKernel : IPreparedGradient
                 batch, _gridTransform, phases, imageChannels, imageHeight, imageWidth, _kernelArea, strideHeight, strideWidth, padHeight, padWidth);
         }
 
-        // 16 output channels, stride 1, no padding: the run tiles (RowBroadcastPlan), only output positions.
+        // 16 to 32 output channels, stride 1, no padding: the run tiles (RowBroadcastPlan), only output positions.
         if (_directCorrelate is null && _broadcastCorrelate is null && _pointwiseCorrelate is null)
         {
             _rowCorrelate = RowBroadcastPlan.TryCreate(imageChannels, imageHeight, imageWidth, strideHeight, strideWidth, padHeight, padWidth, kernelHeight, kernelWidth, gridChannels, gridHeight, gridWidth, weightIndex, wide);

@@ -36,7 +36,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 192)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 192);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
                 c0_0 = Fma.MultiplyAdd(w0, s, c0_0);
@@ -66,7 +66,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 1));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 192)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 192);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
                 c0_0 = Fma.MultiplyAdd(w0, s, c0_0);
@@ -96,7 +96,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 2));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 192)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 192);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
                 c0_0 = Fma.MultiplyAdd(w0, s, c0_0);
@@ -126,7 +126,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 3));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 192)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 192);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
                 c0_0 = Fma.MultiplyAdd(w0, s, c0_0);
@@ -160,7 +160,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 192)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 192);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
                 c0_0 = Fma.MultiplyAdd(w0, s, c0_0);
@@ -230,7 +230,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 96)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 96);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
@@ -255,7 +255,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 1));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 96)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 96);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
@@ -280,7 +280,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 2));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 96)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 96);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
@@ -305,7 +305,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 3));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 96)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 96);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
@@ -334,7 +334,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 96)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 96);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> s = Vector256.LoadUnsafe(ref source, 0);
@@ -400,7 +400,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 64)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 64);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref a, 2));
@@ -424,7 +424,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 1));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 64)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 64);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref a, 2));
@@ -448,7 +448,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 2));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 64)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 64);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref a, 2));
@@ -472,7 +472,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 3));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 64)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 64);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref a, 2));
@@ -500,7 +500,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 64)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 64);
                 Vector256<float> w0 = Vector256.Create(Unsafe.Add(ref a, 0));
                 Vector256<float> w1 = Vector256.Create(Unsafe.Add(ref a, 1));
                 Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref a, 2));
@@ -566,7 +566,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 48)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 48);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> b2 = Vector256.LoadUnsafe(ref source, 16);
@@ -590,7 +590,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 1));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 48)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 48);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> b2 = Vector256.LoadUnsafe(ref source, 16);
@@ -614,7 +614,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 2));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 48)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 48);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> b2 = Vector256.LoadUnsafe(ref source, 16);
@@ -638,7 +638,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 3));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 48)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 48);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> b2 = Vector256.LoadUnsafe(ref source, 16);
@@ -666,7 +666,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 48)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 48);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> b2 = Vector256.LoadUnsafe(ref source, 16);
@@ -734,7 +734,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 32)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 32);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> w = Vector256.Create(Unsafe.Add(ref a, 0));
@@ -759,7 +759,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 1));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 32)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 32);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> w = Vector256.Create(Unsafe.Add(ref a, 0));
@@ -784,7 +784,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 2));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 32)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 32);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> w = Vector256.Create(Unsafe.Add(ref a, 0));
@@ -809,7 +809,7 @@ public static partial class MicroKernels
             }
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i + 3));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 32)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 32);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> w = Vector256.Create(Unsafe.Add(ref a, 0));
@@ -838,7 +838,7 @@ public static partial class MicroKernels
         {
             {
                 ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-                Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 32)));
+                Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 32);
                 Vector256<float> b0 = Vector256.LoadUnsafe(ref source, 0);
                 Vector256<float> b1 = Vector256.LoadUnsafe(ref source, 8);
                 Vector256<float> w = Vector256.Create(Unsafe.Add(ref a, 0));

@@ -70,7 +70,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 32)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 32);
             Vector512<float> b0 = Vector512.LoadUnsafe(ref source, 0);
             Vector512<float> w = Vector512.Create(Unsafe.Add(ref a, 0));
             c0_0 = Avx512F.FusedMultiplyAdd(w, b0, c0_0);
@@ -191,7 +191,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 32)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 32);
             Vector512<float> b0 = Vector512.LoadUnsafe(ref source, 0);
             Vector512<float> w = Vector512.Create(Unsafe.Add(ref a, 0));
             c0_0 = Avx512F.FusedMultiplyAdd(w, b0, c0_0);
@@ -292,7 +292,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 64)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 64);
             Vector512<float> b0 = Vector512.LoadUnsafe(ref source, 0);
             Vector512<float> b1 = Vector512.LoadUnsafe(ref source, 16);
             Vector512<float> w = Vector512.Create(Unsafe.Add(ref a, 0));
@@ -394,7 +394,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 32)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 32);
             Vector512<float> b0 = Vector512.LoadUnsafe(ref source, 0);
             Vector512<float> w = Vector512.Create(Unsafe.Add(ref a, 0));
             c0_0 = Avx512F.FusedMultiplyAdd(w, b0, c0_0);
@@ -479,7 +479,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 96)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 96);
             Vector512<float> b0 = Vector512.LoadUnsafe(ref source, 0);
             Vector512<float> b1 = Vector512.LoadUnsafe(ref source, 16);
             Vector512<float> b2 = Vector512.LoadUnsafe(ref source, 32);
@@ -584,7 +584,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 128)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 128);
             Vector512<float> b0 = Vector512.LoadUnsafe(ref source, 0);
             Vector512<float> b1 = Vector512.LoadUnsafe(ref source, 16);
             Vector512<float> b2 = Vector512.LoadUnsafe(ref source, 32);
@@ -686,7 +686,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 192)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 192);
             Vector512<float> w0 = Vector512.Create(Unsafe.Add(ref a, 0));
             Vector512<float> w1 = Vector512.Create(Unsafe.Add(ref a, 1));
             Vector512<float> w2 = Vector512.Create(Unsafe.Add(ref a, 2));
@@ -787,7 +787,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 256)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 256);
             Vector512<float> w0 = Vector512.Create(Unsafe.Add(ref a, 0));
             Vector512<float> w1 = Vector512.Create(Unsafe.Add(ref a, 1));
             Vector512<float> w2 = Vector512.Create(Unsafe.Add(ref a, 2));
@@ -888,7 +888,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 384)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 384);
             Vector512<float> w0 = Vector512.Create(Unsafe.Add(ref a, 0));
             Vector512<float> w1 = Vector512.Create(Unsafe.Add(ref a, 1));
             Vector512<float> s = Vector512.LoadUnsafe(ref source, 0);
@@ -979,7 +979,7 @@ public static partial class MicroKernels
         for (int i = 0; i < k; i++)
         {
             ref float source = ref Unsafe.Add(ref b, Unsafe.Add(ref offsets, i));
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref source, 384)));
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref source) + 384);
             Vector512<float> w0 = Vector512.Create(Unsafe.Add(ref a, 0));
             Vector512<float> s = Vector512.LoadUnsafe(ref source, 0);
             c0_0 = Avx512F.FusedMultiplyAdd(w0, s, c0_0);

@@ -14,8 +14,8 @@ namespace TensorDsl.Kernels;
 /// each position's input values broadcast straight from the image, the weights transposed. The GEMM plan computes
 /// rows as wide as the input's (lenet_c2: 14 for 10 outputs, a third of its multiplies dropped) and the stacked direct
 /// GEMM packs more than 16 output channels repay; this computes only output positions and packs nothing per position.
-/// One task per image: per block it sums every position's taps for the 16 output channels into position-major scratch,
-/// then transposes it into the NCHW output with the bias (the valid channels only). The GEMM plan had spent a quarter of
+/// One task per image and block of 16 output channels: it sums every position's taps for the block into position-major
+/// scratch, then transposes it into the NCHW output with the bias (the valid channels only). The GEMM plan had spent a quarter of
 /// seed_mnist's forward copying its rows out (25 taps per output). Each output element is one FMA chain over the taps in (c, kh, kw)
 /// order with the bias added last: bit-identical to the GEMM tiles.
 /// </summary>
@@ -91,7 +91,8 @@ internal sealed class RowBroadcastPlan
         }
 
         var job = new ComputeJob { Plan = this, Input = input, Packed = packed, Bias = bias, Output = output };
-        TensorThreads.Run(batch, ref job);
+        // A task per image and block, so that a single image of two blocks still takes two threads.
+        TensorThreads.Run(batch * _blocks, ref job);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -104,40 +105,38 @@ internal sealed class RowBroadcastPlan
         int run = _run;
         fixed (float* target = output)
         {
-            for (int n = begin; n < end; n++)
+            for (int task = begin; task < end; task++)
             {
+                int n = task / _blocks, block = task % _blocks;
                 ref float image = ref Unsafe.AsRef(in input[n * _imageSize]);
-                for (int block = 0; block < _blocks; block++)
+                ref float w = ref Unsafe.Add(ref panels, block * _taps * Channels);
+                for (int oh = 0; oh < _outputHeight; oh++)
                 {
-                    ref float w = ref Unsafe.Add(ref panels, block * _taps * Channels);
-                    for (int oh = 0; oh < _outputHeight; oh++)
+                    for (int ow0 = 0; ow0 < _outputWidth; ow0 += run)
                     {
-                        for (int ow0 = 0; ow0 < _outputWidth; ow0 += run)
+                        int ow = Math.Min(ow0, _outputWidth - run);
+                        ref float x = ref Unsafe.Add(ref image, (oh * _width) + ow);
+                        ref float c = ref Unsafe.Add(ref sums, ((oh * _outputWidth) + ow) * Channels);
+                        if (_wide)
                         {
-                            int ow = Math.Min(ow0, _outputWidth - run);
-                            ref float x = ref Unsafe.Add(ref image, (oh * _width) + ow);
-                            ref float c = ref Unsafe.Add(ref sums, ((oh * _outputWidth) + ow) * Channels);
-                            if (_wide)
-                            {
-                                MicroKernels.RunTile(run, ref x, ref offsets, ref w, _taps, ref c, Channels, false);
-                            }
-                            else
-                            {
-                                MicroKernels.RunTile256(run, ref x, ref offsets, ref w, _taps, ref c, Channels, false);
-                            }
+                            MicroKernels.RunTile(run, ref x, ref offsets, ref w, _taps, ref c, Channels, false);
+                        }
+                        else
+                        {
+                            MicroKernels.RunTile256(run, ref x, ref offsets, ref w, _taps, ref c, Channels, false);
                         }
                     }
+                }
 
-                    int oc0 = block * Channels, valid = Math.Min(Channels, _outputChannels - oc0);
-                    float* planes = target + ((((long)n * _outputChannels) + oc0) * _plane);
-                    if (_wide)
-                    {
-                        Transpose.PositionsToPlanes(ref sums, Channels, valid, _plane, bias, oc0, planes, _plane);
-                    }
-                    else
-                    {
-                        Transpose.PositionsToPlanes256(ref sums, Channels, valid, _plane, bias, oc0, planes, _plane);
-                    }
+                int oc0 = block * Channels, valid = Math.Min(Channels, _outputChannels - oc0);
+                float* planes = target + ((((long)n * _outputChannels) + oc0) * _plane);
+                if (_wide)
+                {
+                    Transpose.PositionsToPlanes(ref sums, Channels, valid, _plane, bias, oc0, planes, _plane);
+                }
+                else
+                {
+                    Transpose.PositionsToPlanes256(ref sums, Channels, valid, _plane, bias, oc0, planes, _plane);
                 }
             }
         }

@@ -298,8 +298,9 @@ internal static class Transpose
     {
         for (int c = 0; c < rows; c++)
         {
-            // Only a hint: an address the collector has since moved fetches a useless line, nothing else.
-            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref from, c * ld)));
+            // Only a hint: an address the collector has since moved fetches a useless line, nothing else. The address is
+            // formed on the raw pointer: a managed one past the buffer's end must not exist even for a moment.
+            Sse.Prefetch0((float*)Unsafe.AsPointer(ref from) + ((nint)c * ld));
         }
     }
 

@@ -649,6 +649,49 @@ public class ConvolutionKernelTests
     }
 
     [Theory]
+    [InlineData(1, 3, 12, 20, 5, 5, 30)]
+    [InlineData(2, 4, 9, 9, 1, 1, 20)]
+    [InlineData(1, 2, 10, 14, 3, 4, 17)]
+    public void Run_tiles_in_blocks_give_the_same_bits_on_any_thread_count(int n, int c, int h, int w, int kh, int kw, int oc)
+    {
+        // More than 16 output channels run as blocks of 16, a task per image and block: a single image's two blocks on
+        // two threads, a 1×1 window (on AVX-512 fewer than 32 channels leave it to the run tiles), a second block of one
+        // channel. The same bits on 1, 2 and 3 threads, every thread's scratch poisoned first.
+        Shape4 xs = new(n, c, h, w), ws = new(oc, c, kh, kw);
+        Shape4 ys = new(n, oc, h - kh + 1, w - kw + 1);
+        double[] x = TestData.Random(xs.Length, 91), wt = TestData.Random(ws.Length, 92), b = TestData.Random(oc, 93);
+        double[] expected = NaiveOps.Conv2d(x, xs, wt, ws, b, 1, 1, 0, 0);
+        foreach (bool wide in MicroKernels.Avx512 ? new[] { false, true } : new[] { false })
+        {
+            var kernel = new ConvolutionKernel(n, c, h, w, oc, ys.H, ys.W, kh, kw, 1, 1, 0, 0, new ConvolutionTiling(2, 4, 8, 2, 4, 8), wide);
+            if (wide || kh * kw > 1)
+            {
+                Assert.Equal(wide || System.Runtime.Intrinsics.X86.Fma.IsSupported, kernel.CorrelatesByRows);
+            }
+
+            int saved = TensorThreads.Count;
+            try
+            {
+                float[]? first = null;
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    TensorThreads.Count = threads;
+                    PoisonWorkspaces();
+                    float[] y = Filled(ys.Length);
+                    kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), TestData.ToSingle(b), y);
+                    TensorAssert.Close(expected, y, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " oc" + oc + (wide ? " wide, " : " 256-bit, ") + threads + " threads", ys.Dims);
+                    first ??= y;
+                    Assert.Equal(first, y);
+                }
+            }
+            finally
+            {
+                TensorThreads.Count = saved;
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(2, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, true)]
     [InlineData(3, 16, 32, 32, 32, 4, 4, 2, 2, 1, 1, true)]
     [InlineData(2, 48, 13, 11, 64, 3, 3, 2, 2, 1, 1, false)]
@@ -728,10 +771,13 @@ public class ConvolutionKernelTests
             data.Add(wide, 2, 2, 20, 20, 64, 7, 7, 3, 3);
             data.Add(wide, 2, 1, 12, 40, 5, 3, 3, 2, 2);
             data.Add(wide, 2, 4, 10, 10, 9, 4, 4, 1, 1);
-            // Up to 8 channels: lenet_c2's input gradient (6 channels, 16 grid channels, the grid padded by 4), and 8
-            // channels of 3 × 3 with padding 1.
+            // Up to 8 channels: lenet_c2's input gradient (6 channels, 16 grid channels, the grid padded by 4), 8
+            // channels of 3 × 3 with padding 1, and odd counts whose column rows leave the last row block partial (5
+            // channels of 3 × 3: 45 rows; 7 of 2 × 2 padded along the rows only: 28).
             data.Add(wide, 2, 6, 14, 14, 16, 5, 5, 0, 0);
             data.Add(wide, 2, 8, 9, 9, 12, 3, 3, 1, 1);
+            data.Add(wide, 2, 5, 11, 9, 7, 3, 3, 1, 1);
+            data.Add(wide, 1, 7, 12, 14, 6, 2, 2, 0, 1);
         }
 
         return data;
