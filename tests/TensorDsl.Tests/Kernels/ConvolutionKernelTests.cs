@@ -193,27 +193,18 @@ public class ConvolutionKernelTests
         int saved = TensorThreads.Count;
         try
         {
-            float[]? first = null;
             // First on a thread of its own, alone: its scratch buffers are allocated at the sizes this kernel asks for.
             TensorThreads.Count = 1;
             float[] fresh = Filled(ws.Length);
             OnFreshThread(() => kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), fresh));
             TensorAssert.Close(expected, fresh, RelTol, AbsTol * 10, name + " gw, fresh thread", ws.Dims);
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                TensorThreads.Count = threads;
-                PoisonWorkspaces();
-                float[] gw = Filled(ws.Length);
-                kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw);
-                TensorAssert.Close(expected, gw, RelTol, AbsTol * 10, name + " gw, " + threads + " threads", ws.Dims);
-                first ??= gw;
-                Assert.Equal(first, gw);
-            }
         }
         finally
         {
             TensorThreads.Count = saved;
         }
+
+        AssertSameBitsOnAnyThreadCount(expected, ws.Length, gw => kernel.WeightGradient(TestData.ToSingle(x), TestData.ToSingle(gy), gw), AbsTol * 10, name + " gw", ws.Dims);
     }
 
     public static TheoryData<bool, int, int, int, int, int, int, int, int> TileFamilies()
@@ -669,25 +660,9 @@ public class ConvolutionKernelTests
                 Assert.Equal(wide || System.Runtime.Intrinsics.X86.Fma.IsSupported, kernel.CorrelatesByRows);
             }
 
-            int saved = TensorThreads.Count;
-            try
-            {
-                float[]? first = null;
-                foreach (int threads in new[] { 1, 2, 3 })
-                {
-                    TensorThreads.Count = threads;
-                    PoisonWorkspaces();
-                    float[] y = Filled(ys.Length);
-                    kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), TestData.ToSingle(b), y);
-                    TensorAssert.Close(expected, y, RelTol, AbsTol, xs + " k" + kh + "×" + kw + " oc" + oc + (wide ? " wide, " : " 256-bit, ") + threads + " threads", ys.Dims);
-                    first ??= y;
-                    Assert.Equal(first, y);
-                }
-            }
-            finally
-            {
-                TensorThreads.Count = saved;
-            }
+            AssertSameBitsOnAnyThreadCount(
+                expected, ys.Length, y => kernel.Correlate(TestData.ToSingle(x), TestData.ToSingle(wt), TestData.ToSingle(b), y),
+                AbsTol, xs + " k" + kh + "×" + kw + " oc" + oc + (wide ? " wide" : " 256-bit"), ys.Dims);
         }
     }
 
@@ -798,25 +773,7 @@ public class ConvolutionKernelTests
         double[] expected = InputGradientWithBias(wt, ws, gy, ys, xs, 1, 1, ph, pw, b);
 
         string name = xs + " k" + kh + "×" + kw + " p" + ph + "×" + pw + " gc" + gc + (wide ? " wide" : " 256-bit");
-        int saved = TensorThreads.Count;
-        try
-        {
-            float[]? first = null;
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                TensorThreads.Count = threads;
-                PoisonWorkspaces();
-                float[] gx = Filled(xs.Length);
-                kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), TestData.ToSingle(b), gx);
-                TensorAssert.Close(expected, gx, RelTol, AbsTol, name + ", " + threads + " threads", xs.Dims);
-                first ??= gx;
-                Assert.Equal(first, gx);
-            }
-        }
-        finally
-        {
-            TensorThreads.Count = saved;
-        }
+        AssertSameBitsOnAnyThreadCount(expected, xs.Length, gx => kernel.Scatter(TestData.ToSingle(gy), TestData.ToSingle(wt), TestData.ToSingle(b), gx), AbsTol, name, xs.Dims);
     }
 
     [Theory]
@@ -1020,6 +977,33 @@ public class ConvolutionKernelTests
         }
 
         return expected;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> into a NaN-filled output of <paramref name="length"/> on 1, 2 and 3 threads, every
+    /// thread's scratch poisoned first: each result close to <paramref name="expected"/>, all of them the same bits.
+    /// </summary>
+    private static void AssertSameBitsOnAnyThreadCount(double[] expected, int length, Action<float[]> run, double absTol, string name, int[] dims)
+    {
+        int saved = TensorThreads.Count;
+        try
+        {
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                TensorThreads.Count = threads;
+                PoisonWorkspaces();
+                float[] result = Filled(length);
+                run(result);
+                TensorAssert.Close(expected, result, RelTol, absTol, name + ", " + threads + " threads", dims);
+                first ??= result;
+                Assert.Equal(first, result);
+            }
+        }
+        finally
+        {
+            TensorThreads.Count = saved;
+        }
     }
 
     private static float[] Filled(int length)
