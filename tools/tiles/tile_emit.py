@@ -89,13 +89,10 @@ def positions_tiles(w, vectors, vector, lanes, fma, suffix, require, scattered=T
     needs = "AVX-512F" if vector == "Vector512" else "FMA"
 
     def step():
+        # The weights are the loaded vectors (w0, w1, …, the parameter w being their pointer), the inputs the broadcasts.
         w("            int o = Unsafe.Add(ref offsets, i);")
-        for v in range(vectors):
-            w(f"            {vector}<float> w{v} = {vector}.LoadUnsafe(ref w, {lanes * v});")
-        for r in range(rows):
-            w(f"            {vector + '<float> ' if r == 0 else ''}s = {vector}.Create(Unsafe.Add(ref x{r}, o));")
-            for v in range(vectors):
-                w(f"            c{r}_{v} = {fma}(s, w{v}, c{r}_{v});")
+        fma_step(w, rows, vectors, lambda v: f"{vector}.LoadUnsafe(ref w, {lanes * v})", lambda r: f"Unsafe.Add(ref x{r}, o)",
+                 vector=vector, fma=fma, load_once_from=1, loaded="w", broadcasted="s")
         w(f"            w = ref Unsafe.Add(ref w, {width});")
 
     setup = [
@@ -177,18 +174,20 @@ def tile_method(w, signature, declared, cells, step, setup=(), vector="Vector512
     w("    }")
 
 
-def fma_step(w, rows, vectors, load, broadcast, vector="Vector512", fma="Avx512F.FusedMultiplyAdd", load_once_from=6, indent=12):
+def fma_step(w, rows, vectors, load, broadcast, vector="Vector512", fma="Avx512F.FusedMultiplyAdd", load_once_from=6, indent=12,
+             loaded="b", broadcasted="w"):
     """One reduction step of a rows × vectors tile: with `load_once_from` or more rows the vectors' B values are loaded
-    once and each row's broadcast feeds them all; with fewer, the rows' broadcasts are made once and each loaded vector
-    feeds them all. `load(v)` is the expression of vector v's B value, `broadcast(r)` that of row r's scalar."""
+    once (as `loaded`0, `loaded`1, …) and each row's broadcast (`broadcasted`) feeds them all; with fewer, the rows'
+    broadcasts are made once and each loaded vector feeds them all. `load(v)` is the expression of vector v's B value,
+    `broadcast(r)` that of row r's scalar."""
     pad = " " * indent
     if rows >= load_once_from:
         for v in range(vectors):
-            w(f"{pad}{vector}<float> b{v} = {load(v)};")
+            w(f"{pad}{vector}<float> {loaded}{v} = {load(v)};")
         for r in range(rows):
-            w(f"{pad}{vector + '<float> ' if r == 0 else ''}w = {vector}.Create({broadcast(r)});")
+            w(f"{pad}{vector + '<float> ' if r == 0 else ''}{broadcasted} = {vector}.Create({broadcast(r)});")
             for v in range(vectors):
-                w(f"{pad}c{r}_{v} = {fma}(w, b{v}, c{r}_{v});")
+                w(f"{pad}c{r}_{v} = {fma}({broadcasted}, {loaded}{v}, c{r}_{v});")
     else:
         for r in range(rows):
             w(f"{pad}{vector}<float> w{r} = {vector}.Create({broadcast(r)});")
